@@ -1,0 +1,111 @@
+"""Load a knowledge folder: every FAQ file, its provenance, alternates and facts."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from knowledge.alternates import ALTERNATES_FILE, load_alternates
+from knowledge.errors import EntryNotFoundError, FaqFormatError
+from knowledge.facts import FACTS_FILE, load_facts
+from knowledge.markdown_faq import parse_faq
+from knowledge.models import BlockedPort, Entry, RestrictedPort, entry_id_for, normalize_question
+from knowledge.yaml_data import line_of, load_yaml_mapping
+
+SOURCES_FILE = "sources.yaml"
+DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent / "data"
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Everything the service knows, loaded and validated."""
+
+    entries: tuple[Entry, ...]
+    blocked_ports: tuple[BlockedPort, ...]
+    restricted_ports: tuple[RestrictedPort, ...]
+    checksum: str
+    directory: Path
+
+    def get(self, entry_id: str) -> Entry:
+        """Entry by id.
+
+        Raises:
+            EntryNotFoundError: no entry has this id.
+        """
+        for entry in self.entries:
+            if entry.id == entry_id:
+                return entry
+        raise EntryNotFoundError(entry_id)
+
+
+def knowledge_files(directory: Path) -> list[Path]:
+    """The files whose content defines the knowledge base (for checksums)."""
+    names = sorted(p.name for p in directory.glob("*.md"))
+    names += [n for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE) if (directory / n).exists()]
+    return [directory / n for n in names]
+
+
+def checksum(directory: Path) -> str:
+    """SHA-256 over the names and bytes of every knowledge file, in a fixed order."""
+    digest = hashlib.sha256()
+    for path in knowledge_files(directory):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Load and validate every FAQ file in ``directory``.
+
+    Raises:
+        FaqFormatError: any file is malformed; the message names file, line and fix.
+    """
+    directory = directory.resolve()
+    if not directory.is_dir():
+        raise FaqFormatError(directory, None, "knowledge folder not found", "set HELPDESK_KNOWLEDGE_DIR to a folder holding the FAQ files")
+    sources_path = directory / SOURCES_FILE
+    sources = load_yaml_mapping(sources_path, _show(sources_path)).get("files") or {}
+    md_files = sorted(directory.glob("*.md"))
+    if not md_files:
+        raise FaqFormatError(directory, None, "no FAQ (*.md) files", "add a FAQ file in the documented format")
+
+    entries: list[Entry] = []
+    seen: dict[str, Entry] = {}
+    for path in md_files:
+        meta = sources.get(path.name)
+        if not isinstance(meta, dict) or not isinstance(meta.get("url"), str):
+            raise FaqFormatError(
+                _show(sources_path), line_of(sources_path, path.name),
+                f"{path.name} has no source entry with a 'url'",
+                f"add '{path.name}:' with its 'url' under 'files:' in {SOURCES_FILE}",
+            )
+        for raw in parse_faq(path, _show(path)):
+            key = normalize_question(raw.question)
+            if key in seen:
+                raise FaqFormatError(
+                    raw.source.path, raw.source.line,
+                    f"duplicate question {raw.question!r} (first at {seen[key].source})",
+                    "remove one or reword it",
+                )
+            entry = Entry(
+                id=entry_id_for(raw.question), section=raw.section, question=raw.question,
+                answer=raw.answer, source_url=meta["url"], links=raw.links,
+                tables=raw.tables, source=raw.source,
+            )
+            seen[key] = entry
+            entries.append(entry)
+
+    alternates_path = directory / ALTERNATES_FILE
+    alternates = load_alternates(alternates_path, _show(alternates_path), [e.question for e in entries])
+    entries = [replace(e, alternates=alternates.get(normalize_question(e.question), ())) for e in entries]
+    facts_path = directory / FACTS_FILE
+    blocked, restricted = load_facts(facts_path, _show(facts_path), entries)
+    return KnowledgeBase(tuple(entries), tuple(blocked), tuple(restricted), checksum(directory), directory)
+
+
+def _show(path: Path) -> str:
+    """Path as shown in messages: relative to the working directory when possible."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
