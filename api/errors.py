@@ -1,0 +1,34 @@
+"""The one place where domain errors become HTTP responses."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from deflection import HandoffError
+from index import RetrievalError
+from knowledge import EntryNotFoundError, KnowledgeError
+
+
+def _detail(status: int, message: str, kind: str) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": [{"loc": [], "msg": message, "type": kind}]})
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Map knowledge, retrieval and record errors to status codes with clear messages."""
+
+    async def not_found(_: Request, exc: Exception) -> JSONResponse:
+        return _detail(404, str(exc), "not_found")
+
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        return _detail(503, str(exc), "unavailable")
+
+    app.add_exception_handler(EntryNotFoundError, not_found)
+    app.add_exception_handler(HandoffError, not_found)
+    app.add_exception_handler(KnowledgeError, unavailable)
+    app.add_exception_handler(RetrievalError, unavailable)
+    try:
+        from api.rule_errors import register_rule_error_handlers
+    except ImportError:  # the rule routes are optional until the rules package lands
+        return
+    register_rule_error_handlers(app)

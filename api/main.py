@@ -1,0 +1,50 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+
+from fastapi import APIRouter, FastAPI
+
+from api.errors import register_error_handlers
+from api.routes import answer, faq, handoffs, health
+from api.services import load_services
+from helpdesk.settings import Settings, get_settings
+
+log = logging.getLogger("helpdesk")
+
+
+def _optional_routers() -> list[APIRouter]:
+    routers = []
+    for name in ("api.routes.ports", "api.routes.security_groups"):
+        try:
+            routers.append(import_module(name).router)
+        except ModuleNotFoundError:
+            log.debug("%s not present", name)
+    return routers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; knowledge and index load in the lifespan, before it serves."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = load_services(settings)
+        yield
+        app.state.services.handoffs.close()
+
+    app = FastAPI(
+        title="cvm-helpdesk",
+        version="0.1.0",
+        description="Answers questions about CVM ports and security groups from Tencent Cloud's FAQ, "
+        "and evaluates ports and security-group rules.",
+        lifespan=lifespan,
+    )
+    register_error_handlers(app)
+    for router in (health.router, answer.router, faq.router, handoffs.router, *_optional_routers()):
+        app.include_router(router)
+    return app

@@ -1,0 +1,26 @@
+"""Free-form questions answered from the FAQ."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import RetrieverDep
+from api.schemas import AnswerBody, AnswerRequest, AnswerResponse, CandidateBody
+
+router = APIRouter(prefix="/v1", tags=["answers"])
+
+
+@router.post("/answer", response_model=AnswerResponse, summary="Answer a question from the FAQ")
+def answer(body: AnswerRequest, retriever: RetrieverDep) -> AnswerResponse:
+    """The FAQ entry that answers ``question`` when the service is confident, and the
+    best candidates either way. Answers are served exactly as written, with their source."""
+    result = retriever.ask(body.question, body.top_k)
+    top = result.answer
+    return AnswerResponse(
+        confident=result.confident,
+        confidence=round(result.confidence, 4),
+        answer=AnswerBody(id=top.entry.id, question=top.entry.question, answer=top.entry.answer,
+                          source_url=top.entry.source_url, score=round(top.score, 4)) if top else None,
+        candidates=[CandidateBody(id=c.entry.id, question=c.entry.question, score=round(c.score, 4))
+                    for c in result.candidates],
+    )

@@ -1,0 +1,45 @@
+"""What the routes need, loaded once when the app starts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from deflection import HandoffStore
+from helpdesk.settings import Settings
+from index import Retriever, make_embedder, open_index, open_or_build
+from knowledge import KnowledgeBase, load_knowledge
+
+log = logging.getLogger("helpdesk")
+
+
+@dataclass
+class Services:
+    """The loaded knowledge base, retriever and stores of one process."""
+
+    settings: Settings
+    kb: KnowledgeBase
+    retriever: Retriever
+    handoffs: HandoffStore
+    started_at: float = field(default_factory=time.time)
+
+
+def load_services(settings: Settings) -> Services:
+    """Load knowledge and open (or, if allowed, rebuild) the index.
+
+    A stale or corrupt index is never served: it is rebuilt when ``auto_build`` is
+    set, otherwise start-up fails with the reason and the command to run.
+    """
+    kb = load_knowledge(settings.knowledge_dir)
+    embedder = make_embedder(settings.model, settings.threads)
+    if settings.auto_build:
+        retriever, rebuilt = open_or_build(kb, embedder, settings.index_dir, rebuild=True)
+        if rebuilt:
+            log.warning("index rebuilt at start: %s", rebuilt)
+    else:
+        retriever = open_index(kb, embedder, settings.index_dir)
+    # Warm the model so the first request does not pay for lazy loading.
+    retriever.embedder.encode(["warm-up"])
+    handoffs = HandoffStore(settings.data_dir / "handoffs.sqlite3")
+    return Services(settings, kb, retriever, handoffs)

@@ -1,0 +1,1 @@
+"""cvm-helpdesk: settings, the command line, and benchmarks."""

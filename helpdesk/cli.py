@@ -1,0 +1,164 @@
+"""The ``helpdesk`` command line: build the index, ask, serve, evaluate, benchmark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress import Progress
+from rich.table import Table
+
+from helpdesk.settings import Settings, get_settings
+
+app = typer.Typer(help="cvm-helpdesk: answers about CVM ports and security groups.", no_args_is_help=True)
+index_app = typer.Typer(help="Build and inspect the retrieval index.", no_args_is_help=True)
+faq_app = typer.Typer(help="Inspect the FAQ knowledge base.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+app.add_typer(faq_app, name="faq")
+console = Console()
+DEFAULT_EVAL = Path("tests/data/eval.jsonl")
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=1)
+
+
+def _open_retriever(settings: Settings, rebuild: bool = True):  # type: ignore[no-untyped-def]
+    from index import RetrievalError, make_embedder, open_or_build
+    from knowledge import KnowledgeError, load_knowledge
+
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+        retriever, rebuilt = open_or_build(kb, make_embedder(settings.model, settings.threads),
+                                           settings.index_dir, rebuild=rebuild)
+    except (KnowledgeError, RetrievalError) as e:
+        raise _fail(str(e)) from e
+    if rebuilt:
+        console.print(f"[yellow]index rebuilt:[/yellow] {rebuilt}")
+    return retriever
+
+
+@index_app.command("build")
+def index_build() -> None:
+    """Embed the FAQ, calibrate the confidence threshold, and write the index."""
+    from index import RetrievalError, build_index, make_embedder
+    from knowledge import KnowledgeError, load_knowledge
+
+    settings = get_settings()
+    try:
+        kb = load_knowledge(settings.knowledge_dir)
+        embedder = make_embedder(settings.model, settings.threads)
+        with Progress(console=console) as progress:
+            task = progress.add_task("embedding", total=None)
+            retriever = build_index(kb, embedder, settings.index_dir,
+                                    lambda done, total: progress.update(task, completed=done, total=total))
+    except (KnowledgeError, RetrievalError, ValueError) as e:
+        raise _fail(str(e)) from e
+    cal = retriever.calibration
+    console.print(f"index of {len(kb.entries)} entries written to {settings.index_dir} (model {embedder.model_id})")
+    if cal:
+        console.print(f"confidence threshold {cal.threshold:.3f} fitted on {cal.fitted_on} calibration queries")
+    else:
+        console.print("[yellow]no calibration.jsonl in the knowledge folder: every answer will be declined[/yellow]")
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """Show the manifest of the built index and whether it is current."""
+    from index import RetrievalError, make_embedder, open_index, read_manifest
+    from knowledge import load_knowledge
+
+    settings = get_settings()
+    try:
+        manifest = read_manifest(settings.index_dir)
+        console.print_json(data=manifest.to_json())
+        open_index(load_knowledge(settings.knowledge_dir), make_embedder(settings.model, settings.threads),
+                   settings.index_dir)
+    except RetrievalError as e:
+        raise _fail(str(e)) from e
+    console.print("[green]current[/green]")
+
+
+@faq_app.command("list")
+def faq_list() -> None:
+    """List every FAQ entry with its id."""
+    from knowledge import load_knowledge
+
+    kb = load_knowledge(get_settings().knowledge_dir)
+    table = Table("id", "section", "question", "alternates")
+    for e in kb.entries:
+        table.add_row(e.id, e.section, e.question, str(len(e.alternates)))
+    console.print(table)
+
+
+@app.command()
+def ask(question: Annotated[str, typer.Argument(help="The question, in Chinese or English")],
+        top_k: Annotated[int, typer.Option(min=1, max=10)] = 3) -> None:
+    """Answer a question from the FAQ, with score and source."""
+    if not question.strip():
+        raise _fail("the question is empty; write it in quotes: helpdesk ask \"445端口能用吗\"")
+    result = _open_retriever(get_settings()).ask(question, top_k)
+    top = result.answer
+    if top:
+        console.print(f"[bold]{top.entry.question}[/bold]  (confidence {result.confidence:.2f}, score {top.score:.3f})")
+        console.print(Markdown(top.entry.answer))
+        console.print(f"source: {top.entry.source_url}")
+    else:
+        console.print(f"[yellow]Not sure (confidence {result.confidence:.2f}). Did you mean:[/yellow]")
+        for c in result.candidates:
+            console.print(f"  {c.score:.3f}  {c.entry.question}  [dim]{c.entry.id}[/dim]")
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option(help="Bind address (HELPDESK_HOST)")] = None,
+          port: Annotated[int | None, typer.Option(help="Port (HELPDESK_PORT)")] = None,
+          workers: Annotated[int | None, typer.Option(help="Worker processes (HELPDESK_WORKERS)")] = None) -> None:
+    """Run the HTTP service (knowledge, rules, widget)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,
+                workers=workers or settings.workers, log_level=settings.log_level, factory=False)
+
+
+@app.command("eval")
+def eval_command(path: Annotated[Path, typer.Argument(help="Labelled .jsonl set")] = DEFAULT_EVAL,
+                 show_misses: Annotated[bool, typer.Option("--misses")] = False) -> None:
+    """Top-1 accuracy, MRR and out-of-scope rejection, split by language."""
+    from index import EvaluationDataError
+    from index.evaluation import evaluate
+    from index.labelled import load_labelled
+
+    retriever = _open_retriever(get_settings())
+    try:
+        queries = load_labelled(path, {e.id for e in retriever.kb.entries})
+    except EvaluationDataError as e:
+        raise _fail(str(e)) from e
+    slices = evaluate(retriever, queries)
+    table = Table("lang", "in-scope", "top-1 acc", "MRR", "answered right", "answered wrong", "out-of-scope",
+                  "rejected", title=f"{path} ({len(queries)} queries)")
+    for lang in sorted(slices, key=lambda k: (k == "all", k)):
+        s = slices[lang]
+        table.add_row(lang, str(s.in_scope), f"{s.top1_accuracy:.1%}", f"{s.mrr:.3f}", f"{s.answered_accuracy:.1%}",
+                      str(s.answered_wrong), str(s.out_of_scope), f"{s.rejection:.1%}")
+    console.print(table)
+    if show_misses:
+        for miss in slices["all"].misses:
+            console.print(f"  {miss}")
+
+
+@app.command()
+def bench(requests: Annotated[int, typer.Option(help="Requests per measurement")] = 2000,
+          concurrency: Annotated[int, typer.Option(help="Concurrent clients for throughput")] = 8) -> None:
+    """Latency, throughput, cold start and memory of /v1/answer over HTTP; rule evaluation speed."""
+    from helpdesk.bench import run_bench
+
+    run_bench(console, requests=requests, concurrency=concurrency)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,181 @@
+"""Build, persist and open the index, guarded by a manifest.
+
+The manifest records the model, the dimension, the checksum of the knowledge files
+and of the index file itself. Opening compares all of them with what is configured
+now, so a stale or mismatched index is detected and never silently served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+from index.calibration import Calibration, CalibrationSample, calibrate
+from index.documents import Document, knowledge_documents
+from index.embedders import Embedder
+from index.errors import IndexNotBuiltError, StaleIndexError
+from index.labelled import load_labelled
+from index.retriever import Retriever
+from index.vector_index import FaissIndex
+from knowledge import KnowledgeBase
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "faiss.index"
+DOCUMENTS = "documents.json"
+CALIBRATION_SET = "calibration.jsonl"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index was built from."""
+
+    format_version: int
+    model_id: str
+    dimension: int
+    knowledge_checksum: str
+    index_sha256: str
+    documents: int
+    built_at: float
+    calibration: Calibration | None
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["calibration"] = self.calibration.to_json() if self.calibration else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        cal = data.get("calibration")
+        return cls(
+            int(data["format_version"]), str(data["model_id"]), int(data["dimension"]),
+            str(data["knowledge_checksum"]), str(data["index_sha256"]), int(data["documents"]),
+            float(data["built_at"]), Calibration.from_json(cal) if cal else None,
+        )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[CalibrationSample]:
+    """Run the knowledge folder's calibration queries through ``retriever``."""
+    path = kb.directory / CALIBRATION_SET
+    if not path.exists():
+        return []
+    samples = []
+    for q in load_labelled(path, {e.id for e in kb.entries}):
+        ranked = retriever.rank(q.query, 2)
+        top = ranked[0].score
+        margin = top - ranked[1].score if len(ranked) > 1 else top
+        samples.append(CalibrationSample(top, margin, q.expected is not None, ranked[0].entry.id == q.expected))
+    return samples
+
+
+def build_index(kb: KnowledgeBase, embedder: Embedder, directory: Path, progress: Progress | None = None,
+                batch_size: int = 32) -> Retriever:
+    """Embed every document, calibrate, and write the index atomically to ``directory``."""
+    documents = knowledge_documents(kb)
+    index = FaissIndex(embedder.dimension)
+    for start in range(0, len(documents), batch_size):
+        batch = documents[start:start + batch_size]
+        index.add(embedder.encode([d.text for d in batch]))
+        if progress:
+            progress(min(start + batch_size, len(documents)), len(documents))
+    retriever = Retriever(kb, embedder, index, documents, None)
+    samples = calibration_samples(retriever, kb)
+    calibration = calibrate(samples) if samples else None
+    retriever.calibration = calibration
+
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
+    index.save(staging / VECTORS)
+    (staging / DOCUMENTS).write_text(
+        json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=0), encoding="utf-8")
+    manifest = Manifest(FORMAT_VERSION, embedder.model_id, embedder.dimension, kb.checksum,
+                        _sha256(staging / VECTORS), len(documents), time.time(), calibration)
+    (staging / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), encoding="utf-8")
+    # Swap in the new index only once it is complete, so a crash never leaves half of one.
+    old = directory.with_name(directory.name + ".old")
+    if directory.exists():
+        os.replace(directory, old)
+    os.replace(staging, directory)
+    shutil.rmtree(old, ignore_errors=True)
+    return retriever
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """Manifest of the index in ``directory``.
+
+    Raises:
+        IndexNotBuiltError: there is no index.
+        StaleIndexError: the manifest is unreadable or of another format.
+    """
+    path = directory / MANIFEST
+    if not path.exists():
+        raise IndexNotBuiltError(str(directory))
+    try:
+        manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as e:
+        raise StaleIndexError(str(directory), f"unreadable manifest ({e})") from e
+    if manifest.format_version != FORMAT_VERSION:
+        raise StaleIndexError(str(directory), f"format {manifest.format_version}, expected {FORMAT_VERSION}")
+    return manifest
+
+
+def open_index(kb: KnowledgeBase, embedder: Embedder, directory: Path) -> Retriever:
+    """Open the index in ``directory`` after checking it matches ``kb`` and ``embedder``.
+
+    Raises:
+        IndexNotBuiltError: there is no index.
+        StaleIndexError: it was built from other knowledge, another model, or is corrupt.
+    """
+    manifest = read_manifest(directory)
+    if manifest.model_id != embedder.model_id:
+        raise StaleIndexError(str(directory), f"built with model {manifest.model_id}, configured {embedder.model_id}")
+    if manifest.dimension != embedder.dimension:
+        raise StaleIndexError(str(directory), f"dimension {manifest.dimension}, model gives {embedder.dimension}")
+    if manifest.knowledge_checksum != kb.checksum:
+        raise StaleIndexError(str(directory), "the knowledge files changed since it was built")
+    vectors = directory / VECTORS
+    if not vectors.exists() or _sha256(vectors) != manifest.index_sha256:
+        raise StaleIndexError(str(directory), "the index file is missing or does not match its checksum")
+    try:
+        raw_docs = json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
+        documents = [Document(d["entry_id"], d["kind"], d["text"]) for d in raw_docs]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise StaleIndexError(str(directory), f"unreadable documents file ({e})") from e
+    index = FaissIndex.load(vectors)
+    if len(index) != manifest.documents or len(documents) != manifest.documents:
+        raise StaleIndexError(str(directory), "document count does not match the manifest")
+    known = {e.id for e in kb.entries}
+    if any(d.entry_id not in known for d in documents):
+        raise StaleIndexError(str(directory), "it refers to entries the knowledge base no longer has")
+    return Retriever(kb, embedder, index, documents, manifest.calibration)
+
+
+def open_or_build(kb: KnowledgeBase, embedder: Embedder, directory: Path, rebuild: bool,
+                  progress: Progress | None = None) -> tuple[Retriever, str | None]:
+    """Open the index; when it is missing or stale and ``rebuild`` is set, build it.
+
+    Returns the retriever and, when it was rebuilt, why.
+    """
+    try:
+        return open_index(kb, embedder, directory), None
+    except (IndexNotBuiltError, StaleIndexError) as e:
+        if not rebuild:
+            raise
+        return build_index(kb, embedder, directory, progress), str(e)
+
+

@@ -1,0 +1,88 @@
+"""The persisted index: manifest checks catch stale, mismatched and corrupt indexes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from index import IndexNotBuiltError, StaleIndexError, build_index, open_index, open_or_build, read_manifest
+from knowledge import load_knowledge
+
+DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data"
+
+
+@pytest.fixture(scope="module")
+def built(kb: Any, embedder: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("built") / "index"
+    build_index(kb, embedder, directory)
+    return directory
+
+
+def _copy(src: Path, tmp_path: Path) -> Path:
+    dst = tmp_path / "index"
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_manifest_records_model_dimension_and_checksum(built: Path, kb: Any, embedder: Any) -> None:
+    manifest = read_manifest(built)
+    assert manifest.model_id == embedder.model_id and manifest.dimension == 512
+    assert manifest.knowledge_checksum == kb.checksum
+    assert manifest.calibration is not None and 0 < manifest.calibration.threshold < 1
+    assert open_index(kb, embedder, built).ask("安全组删不掉").candidates
+
+
+def test_missing_index(tmp_path: Path, kb: Any, embedder: Any) -> None:
+    with pytest.raises(IndexNotBuiltError, match="helpdesk index build"):
+        open_index(kb, embedder, tmp_path / "nothing")
+
+
+def test_changed_knowledge_makes_index_stale(built: Path, embedder: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "kb"
+    shutil.copytree(DATA, folder)
+    with (folder / "cvm-ports-security-groups-faq.md").open("a", encoding="utf-8") as f:
+        f.write("\n### 安全组有数量限制吗？\n有。\n")
+    changed = load_knowledge(folder)
+    with pytest.raises(StaleIndexError, match="knowledge files changed"):
+        open_index(changed, embedder, built)
+
+
+def test_corrupt_index_file_is_detected(built: Path, kb: Any, embedder: Any, tmp_path: Path) -> None:
+    copy = _copy(built, tmp_path)
+    data = bytearray((copy / "faiss.index").read_bytes())
+    data[-10] ^= 0xFF
+    (copy / "faiss.index").write_bytes(bytes(data))
+    with pytest.raises(StaleIndexError, match="does not match its checksum"):
+        open_index(kb, embedder, copy)
+
+
+def test_other_model_makes_index_stale(built: Path, kb: Any, embedder: Any, tmp_path: Path) -> None:
+    copy = _copy(built, tmp_path)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["model_id"] = "st:paraphrase-multilingual-MiniLM-L12-v2"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(StaleIndexError, match="built with model st:paraphrase"):
+        open_index(kb, embedder, copy)
+
+
+def test_unreadable_manifest(built: Path, kb: Any, embedder: Any, tmp_path: Path) -> None:
+    copy = _copy(built, tmp_path)
+    (copy / "manifest.json").write_text("{not json")
+    with pytest.raises(StaleIndexError, match="unreadable manifest"):
+        open_index(kb, embedder, copy)
+
+
+def test_stale_index_is_rebuilt_when_allowed_and_refused_otherwise(built: Path, kb: Any, embedder: Any,
+                                                                   tmp_path: Path) -> None:
+    copy = _copy(built, tmp_path)
+    (copy / "faiss.index").write_bytes(b"garbage")
+    with pytest.raises(StaleIndexError):
+        open_or_build(kb, embedder, copy, rebuild=False)
+    retriever, why = open_or_build(kb, embedder, copy, rebuild=True)
+    assert why is not None and "checksum" in why
+    assert open_index(kb, embedder, copy).ask("445").candidates
+    assert retriever.calibration is not None
