@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Set up everything cvm-helpdesk needs on a fresh machine, idempotently:
+#   .venv       the app (Python 3.11): knowledge, index, rules, API, CLI
+#   .venv-rasa  the bot (Python 3.10): Rasa Open Source 3.6 and rasa-sdk's action server
+# then build the index and train the bot if they are missing or stale.
+#
+#   scripts/setup.sh          what the service needs to run
+#   scripts/setup.sh --dev    also test tools, sentence-transformers (CPU torch) and Chromium
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+DEV=0
+[[ "${1:-}" == "--dev" ]] && DEV=1
+export RASA_TELEMETRY_ENABLED=false PIP_DISABLE_PIP_VERSION_CHECK=1
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+quiet_pip() { "$@" 2> >(grep -v "^WARNING: Location" >&2); }
+
+find_python() {  # find_python 3.11 -> path of a python of that minor version
+  local want="$1" candidate
+  for candidate in "python$want" "$(command -v pyenv >/dev/null && echo "$(pyenv root)/versions/$(pyenv versions --bare 2>/dev/null | grep "^$want\." | tail -1)/bin/python$want")" python3; do
+    if [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null 2>&1 \
+       && [[ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" == "$want" ]]; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  echo "error: Python $want not found; install it (e.g. 'pyenv install $want') and run this again" >&2
+  return 1
+}
+
+stamp_ok() { [[ -f "$1" && "$(cat "$1")" == "$2" ]]; }
+
+# --- the app -----------------------------------------------------------------
+APP_HASH="$(cat pyproject.toml | sha256sum | cut -c1-16)-dev$DEV"
+if ! stamp_ok .venv/.setup-stamp "$APP_HASH"; then
+  say "app environment (.venv, Python 3.11)"
+  [[ -x .venv/bin/python ]] || "$(find_python 3.11)" -m venv .venv
+  quiet_pip .venv/bin/pip install -q --upgrade pip
+  if [[ $DEV == 1 ]]; then
+    # The CPU build of torch first, or sentence-transformers pulls a multi-GB CUDA build.
+    quiet_pip .venv/bin/pip install -q torch==2.13.0
+    quiet_pip .venv/bin/pip install -q -e ".[dev,st]"
+  else
+    quiet_pip .venv/bin/pip install -q -e .
+  fi
+  echo "$APP_HASH" > .venv/.setup-stamp
+fi
+
+# --- the bot -----------------------------------------------------------------
+RASA_HASH="$(sha256sum requirements-rasa.txt | cut -c1-16)"
+if ! stamp_ok .venv-rasa/.setup-stamp "$RASA_HASH"; then
+  say "bot environment (.venv-rasa, Python 3.10, Rasa 3.6)"
+  [[ -x .venv-rasa/bin/python ]] || "$(find_python 3.10)" -m venv .venv-rasa
+  quiet_pip .venv-rasa/bin/pip install -q --upgrade pip
+  quiet_pip .venv-rasa/bin/pip install -q -r requirements-rasa.txt
+  echo "$RASA_HASH" > .venv-rasa/.setup-stamp
+fi
+
+# --- browser for the widget tests ------------------------------------------------
+if [[ $DEV == 1 ]] && ! command -v chromium >/dev/null 2>&1; then
+  say "Chromium (Debian package) for the browser tests"
+  if [[ $(id -u) == 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+fi
+
+# --- data ----------------------------------------------------------------------
+say "index (rebuilt only if missing or stale)"
+.venv/bin/helpdesk index status >/dev/null 2>&1 || .venv/bin/helpdesk index build
+if [[ -x scripts/bot.sh ]]; then
+  say "bot model (trained only if missing or stale)"
+  scripts/bot.sh train
+fi
+say "setup done"

@@ -1,0 +1,88 @@
+"""POST /v1/answer, the FAQ routes, health, and bad input."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["entries"] == 18 and ready["calibrated"] is True
+
+
+def test_confident_answer_is_served_as_written_with_source(client: TestClient) -> None:
+    body = client.post("/v1/answer", json={"question": "安全组为什么删不掉，云服务器都退了"}).json()
+    assert body["confident"] is True
+    answer = body["answer"]
+    assert answer["question"] == "云服务器已经全部退还，为什么安全组无法删除?"
+    assert answer["answer"] == "请查看回收站内是否还有云服务器。安全组绑定了回收站内的云服务器时，同样无法被删除。"
+    assert answer["source_url"].startswith("https://cloud.tencent.com/document/product/213/")
+    assert body["candidates"][0]["id"] == answer["id"]
+
+
+def test_english_question_finds_the_chinese_answer(client: TestClient) -> None:
+    body = client.post("/v1/answer", json={"question": "which ports are blocked by the carrier?"}).json()
+    assert body["confident"] is True
+    assert body["answer"]["question"] == "腾讯云不支持哪些端口？"
+    assert "| TCP  | 42 135" in body["answer"]["answer"]
+
+
+def test_out_of_scope_is_declined_with_candidates(client: TestClient) -> None:
+    body = client.post("/v1/answer", json={"question": "tell me a joke about cats", "top_k": 5}).json()
+    assert body["confident"] is False and body["answer"] is None
+    assert len(body["candidates"]) == 5
+    assert body["candidates"][0]["score"] >= body["candidates"][-1]["score"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"question": ""}, "question", "empty"),
+        ({"question": "   \n\t"}, "question", "empty"),
+        ({"question": "x" * 1001}, "question", "at most 1000"),
+        ({"question": "ok", "top_k": 0}, "top_k", "greater than or equal to 1"),
+        ({"question": "ok", "top_k": 11}, "top_k", "less than or equal to 10"),
+        ({"question": 5}, "question", "valid string"),
+        ({}, "question", "required"),
+    ],
+)
+def test_bad_input_is_422_naming_the_field(client: TestClient, payload: dict[str, object], field: str,
+                                           message: str) -> None:
+    response = client.post("/v1/answer", json=payload)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert any(d["loc"][-1] == field and message in d["msg"] for d in detail), detail
+
+
+def test_question_of_exactly_1000_characters_is_accepted(client: TestClient) -> None:
+    assert client.post("/v1/answer", json={"question": "端" * 1000}).status_code == 200
+
+
+def test_faq_entries_by_id(client: TestClient) -> None:
+    entries = client.get("/v1/faq").json()
+    assert len(entries) == 18
+    one = client.get(f"/v1/faq/{entries[2]['id']}").json()
+    assert one["question"] == "腾讯云不支持哪些端口？" and one["alternates"]
+    missing = client.get("/v1/faq/faq-00000000")
+    assert missing.status_code == 404 and "helpdesk faq list" in missing.json()["detail"][0]["msg"]
+
+
+def test_handoff_is_recorded_and_read_back(client: TestClient) -> None:
+    payload = {
+        "conversation_id": "c-1", "channel": "rest", "language": "zh", "reason": "user_request",
+        "transcript": [{"sender": "user", "text": "转人工", "timestamp": 1.0}],
+        "candidates": [{"id": "faq-55fbf659", "question": "腾讯云不支持哪些端口？", "score": 0.5}],
+    }
+    created = client.post("/v1/handoffs", json=payload)
+    assert created.status_code == 201
+    got = client.get(f"/v1/handoffs/{created.json()['id']}").json()
+    assert got["transcript"][0]["text"] == "转人工" and got["status"] == "open"
+    assert client.post("/v1/handoffs", json={**payload, "language": "fr"}).status_code == 422
+    assert client.get("/v1/handoffs/ho-missing").status_code == 404
+
+
+def test_openapi_docs_are_served(client: TestClient) -> None:
+    assert "/v1/answer" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/docs").status_code == 200
