@@ -1,6 +1,6 @@
 """Turn raw similarity into a calibrated probability that the top answer is right.
 
-A two-feature logistic regression (top score, margin over the runner-up) is fitted on
+A logistic regression over a few retrieval features (see ``retriever.features``) is fitted on
 a labelled calibration set at index build time; the decision threshold is the one that
 scores best on that same set. Both are stored in the index manifest, so the threshold
 always comes from data for the model and knowledge actually indexed.
@@ -18,17 +18,19 @@ import numpy.typing as npt
 
 @dataclass(frozen=True)
 class Calibration:
-    """Logistic model over (top score, margin) and the confidence threshold."""
+    """Logistic model over the retrieval features and the confidence threshold."""
 
-    weights: tuple[float, float]
+    weights: tuple[float, ...]
     bias: float
     threshold: float
     fitted_on: int
     objective: float
 
-    def probability(self, top: float, margin: float) -> float:
+    def probability(self, features: tuple[float, ...]) -> float:
         """Probability that the top candidate answers the question."""
-        z = self.weights[0] * top + self.weights[1] * margin + self.bias
+        if len(features) != len(self.weights):
+            raise ValueError(f"expected {len(self.weights)} features, got {len(features)}; rebuild the index")
+        z = sum(w * x for w, x in zip(self.weights, features, strict=True)) + self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
     def to_json(self) -> dict[str, Any]:
@@ -36,8 +38,7 @@ class Calibration:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Calibration:
-        w = data["weights"]
-        return cls((float(w[0]), float(w[1])), float(data["bias"]), float(data["threshold"]),
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
                    int(data["fitted_on"]), float(data["objective"]))
 
 
@@ -45,8 +46,7 @@ class Calibration:
 class CalibrationSample:
     """One calibration query after retrieval: its features and what was right."""
 
-    top: float
-    margin: float
+    features: tuple[float, ...]
     in_scope: bool
     top_correct: bool
 
@@ -85,11 +85,11 @@ def calibrate(samples: list[CalibrationSample]) -> Calibration:
     """Fit the model and pick the threshold on ``samples``."""
     if len(samples) < 10 or all(s.top_correct for s in samples) or not any(s.top_correct for s in samples):
         raise ValueError("calibration needs at least 10 queries with both right and wrong/out-of-scope outcomes")
-    features = np.array([[s.top, s.margin] for s in samples], dtype=np.float64)
+    features = np.array([s.features for s in samples], dtype=np.float64)
     labels = np.array([1.0 if s.in_scope and s.top_correct else 0.0 for s in samples])
     weights, bias = fit_logistic(features, labels)
-    model = Calibration((float(weights[0]), float(weights[1])), bias, 0.5, len(samples), 0.0)
-    probs = np.array([model.probability(s.top, s.margin) for s in samples])
+    model = Calibration(tuple(float(w) for w in weights), bias, 0.5, len(samples), 0.0)
+    probs = np.array([model.probability(s.features) for s in samples])
     candidates = np.unique(np.concatenate([probs, [0.5]]))
     scores = np.array([objective(probs, samples, t) for t in candidates])
     best = scores.max()

@@ -8,7 +8,8 @@ from typing import Literal
 
 from knowledge import Entry, KnowledgeBase
 
-DocumentKind = Literal["question", "alternate", "answer"]
+DocumentKind = Literal["question", "alternate", "answer", "out_of_scope"]
+OUT_OF_SCOPE = ""  # entry_id of out-of-scope phrasings: they lead to no entry
 
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MARKUP = re.compile(r"(\*\*|__|`|^\s*[-*]\s+|^\s*\d+\.\s+|^\s*\|[\s\-|:]*\|\s*$)", re.MULTILINE)
@@ -40,5 +41,6 @@ def entry_documents(entry: Entry) -> list[Document]:
 
 
 def knowledge_documents(kb: KnowledgeBase) -> list[Document]:
-    """Documents of every entry, in knowledge-base order."""
-    return [doc for entry in kb.entries for doc in entry_documents(entry)]
+    """Documents of every entry, in knowledge-base order, then the out-of-scope phrasings."""
+    docs = [doc for entry in kb.entries for doc in entry_documents(entry)]
+    return docs + [Document(OUT_OF_SCOPE, "out_of_scope", text) for text in kb.out_of_scope]

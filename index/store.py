@@ -20,15 +20,15 @@ from typing import Any
 
 
 from index.calibration import Calibration, CalibrationSample, calibrate
-from index.documents import Document, knowledge_documents
+from index.documents import OUT_OF_SCOPE, Document, knowledge_documents
 from index.embedders import Embedder
 from index.errors import IndexNotBuiltError, StaleIndexError
 from index.labelled import load_labelled
-from index.retriever import Retriever
+from index.retriever import Retriever, features
 from index.vector_index import FaissIndex
 from knowledge import KnowledgeBase
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 VECTORS = "faiss.index"
 DOCUMENTS = "documents.json"
@@ -76,10 +76,9 @@ def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[Calibra
         return []
     samples = []
     for q in load_labelled(path, {e.id for e in kb.entries}):
-        ranked = retriever.rank(q.query, 2)
-        top = ranked[0].score
-        margin = top - ranked[1].score if len(ranked) > 1 else top
-        samples.append(CalibrationSample(top, margin, q.expected is not None, ranked[0].entry.id == q.expected))
+        ranking = retriever.rank(q.query, 2)
+        top_id = ranking.candidates[0].entry.id
+        samples.append(CalibrationSample(features(ranking), q.expected is not None, top_id == q.expected))
     return samples
 
 
@@ -159,7 +158,7 @@ def open_index(kb: KnowledgeBase, embedder: Embedder, directory: Path) -> Retrie
     index = FaissIndex.load(vectors)
     if len(index) != manifest.documents or len(documents) != manifest.documents:
         raise StaleIndexError(str(directory), "document count does not match the manifest")
-    known = {e.id for e in kb.entries}
+    known = {e.id for e in kb.entries} | {OUT_OF_SCOPE}
     if any(d.entry_id not in known for d in documents):
         raise StaleIndexError(str(directory), "it refers to entries the knowledge base no longer has")
     return Retriever(kb, embedder, index, documents, manifest.calibration)

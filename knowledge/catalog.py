@@ -9,11 +9,13 @@ from pathlib import Path
 from knowledge.alternates import ALTERNATES_FILE, load_alternates
 from knowledge.errors import EntryNotFoundError, FaqFormatError
 from knowledge.facts import FACTS_FILE, load_facts
+from knowledge.out_of_scope import OUT_OF_SCOPE_FILE, load_out_of_scope
 from knowledge.markdown_faq import parse_faq
 from knowledge.models import BlockedPort, Entry, RestrictedPort, entry_id_for, normalize_question
 from knowledge.yaml_data import line_of, load_yaml_mapping
 
 SOURCES_FILE = "sources.yaml"
+CALIBRATION_FILE = "calibration.jsonl"
 DEFAULT_KNOWLEDGE_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -24,6 +26,7 @@ class KnowledgeBase:
     entries: tuple[Entry, ...]
     blocked_ports: tuple[BlockedPort, ...]
     restricted_ports: tuple[RestrictedPort, ...]
+    out_of_scope: tuple[str, ...]
     checksum: str
     directory: Path
 
@@ -42,7 +45,8 @@ class KnowledgeBase:
 def knowledge_files(directory: Path) -> list[Path]:
     """The files whose content defines the knowledge base (for checksums)."""
     names = sorted(p.name for p in directory.glob("*.md"))
-    names += [n for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE) if (directory / n).exists()]
+    names += [n for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE, OUT_OF_SCOPE_FILE, CALIBRATION_FILE)
+              if (directory / n).exists()]
     return [directory / n for n in names]
 
 
@@ -100,7 +104,11 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
     entries = [replace(e, alternates=alternates.get(normalize_question(e.question), ())) for e in entries]
     facts_path = directory / FACTS_FILE
     blocked, restricted = load_facts(facts_path, _show(facts_path), entries)
-    return KnowledgeBase(tuple(entries), tuple(blocked), tuple(restricted), checksum(directory), directory)
+    oos_path = directory / OUT_OF_SCOPE_FILE
+    known = [e.question for e in entries] + [a for e in entries for a in e.alternates]
+    out_of_scope = load_out_of_scope(oos_path, _show(oos_path), known)
+    return KnowledgeBase(tuple(entries), tuple(blocked), tuple(restricted), out_of_scope, checksum(directory),
+                         directory)
 
 
 def _show(path: Path) -> str:
