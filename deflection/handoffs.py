@@ -69,18 +69,41 @@ class HandoffStore:
         self._db.execute(_SCHEMA)
         self._db.commit()
 
-    def create(self, conversation_id: str, channel: str, language: str, reason: str,
-               transcript: list[TranscriptLine], candidates: list[dict[str, Any]]) -> Handoff:
+    def create(
+        self,
+        conversation_id: str,
+        channel: str,
+        language: str,
+        reason: str,
+        transcript: list[TranscriptLine],
+        candidates: list[dict[str, Any]],
+    ) -> Handoff:
         """Store a new hand-off and return it."""
-        handoff = Handoff(f"ho-{uuid.uuid4().hex[:12]}", datetime.now(UTC).isoformat(), conversation_id,
-                          channel, language, reason, transcript, candidates)
+        handoff = Handoff(
+            f"ho-{uuid.uuid4().hex[:12]}",
+            datetime.now(UTC).isoformat(),
+            conversation_id,
+            channel,
+            language,
+            reason,
+            transcript,
+            candidates,
+        )
         with self._lock:
             self._db.execute(
                 "INSERT INTO handoffs (id, created_at, conversation_id, channel, language, reason, transcript,"
                 " candidates, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (handoff.id, handoff.created_at, conversation_id, channel, language, reason,
-                 json.dumps([asdict(t) for t in transcript], ensure_ascii=False),
-                 json.dumps(candidates, ensure_ascii=False), handoff.status),
+                (
+                    handoff.id,
+                    handoff.created_at,
+                    conversation_id,
+                    channel,
+                    language,
+                    reason,
+                    json.dumps([asdict(t) for t in transcript], ensure_ascii=False),
+                    json.dumps(candidates, ensure_ascii=False),
+                    handoff.status,
+                ),
             )
             self._db.commit()
         return handoff
@@ -94,7 +117,9 @@ class HandoffStore:
         with self._lock:
             row = self._db.execute(
                 "SELECT id, created_at, conversation_id, channel, language, reason, transcript, candidates, status"
-                " FROM handoffs WHERE id = ?", (handoff_id,)).fetchone()
+                " FROM handoffs WHERE id = ?",
+                (handoff_id,),
+            ).fetchone()
         if row is None:
             raise HandoffError(f"no hand-off has id {handoff_id!r}")
         transcript = [TranscriptLine(**t) for t in json.loads(row[6])]

@@ -20,9 +20,16 @@ from rich.console import Console
 from rich.table import Table
 
 QUESTIONS = [
-    "445端口能用吗", "how do I open port 8080 in the security group", "安全组为什么删不掉",
-    "why is outbound port 25 blocked", "安全组规则是按什么顺序生效的", "can I use iptables with security groups",
-    "今天天气怎么样", "COS bucket pricing", "腾讯云哪些端口不能用", "安全组可以跨账号克隆吗",
+    "445端口能用吗",
+    "how do I open port 8080 in the security group",
+    "安全组为什么删不掉",
+    "why is outbound port 25 blocked",
+    "安全组规则是按什么顺序生效的",
+    "can I use iptables with security groups",
+    "今天天气怎么样",
+    "COS bucket pricing",
+    "腾讯云哪些端口不能用",
+    "安全组可以跨账号克隆吗",
 ]
 
 
@@ -42,7 +49,7 @@ def peak_rss_mb(pid: int) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def start_server(port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], float]:
@@ -51,7 +58,8 @@ def start_server(port: int, env: dict[str, str] | None = None) -> tuple[subproce
     proc = subprocess.Popen(
         [sys.executable, "-m", "helpdesk", "serve", "--port", str(port)],
         env={**os.environ, "HELPDESK_LOG_LEVEL": "warning", **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = started + 120
     while time.perf_counter() < deadline:
@@ -89,7 +97,9 @@ def _concurrent(url: str, n: int, clients: int) -> tuple[float, list[float], int
             for i in range(per_client):
                 t = time.perf_counter()
                 try:
-                    ok = client.post(url, json={"question": QUESTIONS[(offset + i) % len(QUESTIONS)]}).status_code == 200
+                    ok = (
+                        client.post(url, json={"question": QUESTIONS[(offset + i) % len(QUESTIONS)]}).status_code == 200
+                    )
                 except httpx.HTTPError:
                     ok = False
                 with lock:
@@ -123,8 +133,9 @@ def run_bench(console: Console, requests: int = 2000, concurrency: int = 8) -> N
     table.add_row("1 client: p50 / p99 latency", f"{statistics.median(one):.2f} / {percentile(one, 99):.2f} ms")
     table.add_row("1 client: throughput", f"{1000 / statistics.mean(one):.0f} req/s")
     table.add_row(f"{concurrency} clients: throughput", f"{throughput:.0f} req/s")
-    table.add_row(f"{concurrency} clients: p50 / p99 latency",
-                  f"{statistics.median(many):.2f} / {percentile(many, 99):.2f} ms")
+    table.add_row(
+        f"{concurrency} clients: p50 / p99 latency", f"{statistics.median(many):.2f} / {percentile(many, 99):.2f} ms"
+    )
     table.add_row(f"{concurrency} clients: errors", str(errors))
     table.add_row("server peak RSS", f"{rss:.0f} MB")
     console.print(table)

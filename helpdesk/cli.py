@@ -33,8 +33,9 @@ def _open_retriever(settings: Settings, rebuild: bool = True):  # type: ignore[n
 
     try:
         kb = load_knowledge(settings.knowledge_dir)
-        retriever, rebuilt = open_or_build(kb, make_embedder(settings.model, settings.threads),
-                                           settings.index_dir, rebuild=rebuild)
+        retriever, rebuilt = open_or_build(
+            kb, make_embedder(settings.model, settings.threads), settings.index_dir, rebuild=rebuild
+        )
     except (KnowledgeError, RetrievalError) as e:
         raise _fail(str(e)) from e
     if rebuilt:
@@ -54,8 +55,9 @@ def index_build() -> None:
         embedder = make_embedder(settings.model, settings.threads)
         with Progress(console=console) as progress:
             task = progress.add_task("embedding", total=None)
-            retriever = build_index(kb, embedder, settings.index_dir,
-                                    lambda done, total: progress.update(task, completed=done, total=total))
+            retriever = build_index(
+                kb, embedder, settings.index_dir, lambda done, total: progress.update(task, completed=done, total=total)
+            )
     except (KnowledgeError, RetrievalError, ValueError) as e:
         raise _fail(str(e)) from e
     cal = retriever.calibration
@@ -76,8 +78,9 @@ def index_status() -> None:
     try:
         manifest = read_manifest(settings.index_dir)
         console.print_json(data=manifest.to_json())
-        open_index(load_knowledge(settings.knowledge_dir), make_embedder(settings.model, settings.threads),
-                   settings.index_dir)
+        open_index(
+            load_knowledge(settings.knowledge_dir), make_embedder(settings.model, settings.threads), settings.index_dir
+        )
     except RetrievalError as e:
         raise _fail(str(e)) from e
     console.print("[green]current[/green]")
@@ -96,11 +99,13 @@ def faq_list() -> None:
 
 
 @app.command()
-def ask(question: Annotated[str, typer.Argument(help="The question, in Chinese or English")],
-        top_k: Annotated[int, typer.Option(min=1, max=10)] = 3) -> None:
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese or English")],
+    top_k: Annotated[int, typer.Option(min=1, max=10)] = 3,
+) -> None:
     """Answer a question from the FAQ, with score and source."""
     if not question.strip():
-        raise _fail("the question is empty; write it in quotes: helpdesk ask \"445端口能用吗\"")
+        raise _fail('the question is empty; write it in quotes: helpdesk ask "445端口能用吗"')
     result = _open_retriever(get_settings()).ask(question, top_k)
     top = result.answer
     if top:
@@ -114,20 +119,30 @@ def ask(question: Annotated[str, typer.Argument(help="The question, in Chinese o
 
 
 @app.command()
-def serve(host: Annotated[str | None, typer.Option(help="Bind address (HELPDESK_HOST)")] = None,
-          port: Annotated[int | None, typer.Option(help="Port (HELPDESK_PORT)")] = None,
-          workers: Annotated[int | None, typer.Option(help="Worker processes (HELPDESK_WORKERS)")] = None) -> None:
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (HELPDESK_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (HELPDESK_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (HELPDESK_WORKERS)")] = None,
+) -> None:
     """Run the HTTP service (knowledge, rules, widget)."""
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("api.asgi:app", host=host or settings.host, port=port or settings.port,
-                workers=workers or settings.workers, log_level=settings.log_level, factory=False)
+    uvicorn.run(
+        "api.asgi:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_level=settings.log_level,
+        factory=False,
+    )
 
 
 @app.command("eval")
-def eval_command(path: Annotated[Path, typer.Argument(help="Labelled .jsonl set")] = DEFAULT_EVAL,
-                 show_misses: Annotated[bool, typer.Option("--misses")] = False) -> None:
+def eval_command(
+    path: Annotated[Path, typer.Argument(help="Labelled .jsonl set")] = DEFAULT_EVAL,
+    show_misses: Annotated[bool, typer.Option("--misses")] = False,
+) -> None:
     """Top-1 accuracy, MRR and out-of-scope rejection, split by language."""
     from index import EvaluationDataError
     from index.evaluation import evaluate
@@ -139,12 +154,29 @@ def eval_command(path: Annotated[Path, typer.Argument(help="Labelled .jsonl set"
     except EvaluationDataError as e:
         raise _fail(str(e)) from e
     slices = evaluate(retriever, queries)
-    table = Table("lang", "in-scope", "top-1 acc", "MRR", "answered right", "answered wrong", "out-of-scope",
-                  "rejected", title=f"{path} ({len(queries)} queries)")
+    table = Table(
+        "lang",
+        "in-scope",
+        "top-1 acc",
+        "MRR",
+        "answered right",
+        "answered wrong",
+        "out-of-scope",
+        "rejected",
+        title=f"{path} ({len(queries)} queries)",
+    )
     for lang in sorted(slices, key=lambda k: (k == "all", k)):
         s = slices[lang]
-        table.add_row(lang, str(s.in_scope), f"{s.top1_accuracy:.1%}", f"{s.mrr:.3f}", f"{s.answered_accuracy:.1%}",
-                      str(s.answered_wrong), str(s.out_of_scope), f"{s.rejection:.1%}")
+        table.add_row(
+            lang,
+            str(s.in_scope),
+            f"{s.top1_accuracy:.1%}",
+            f"{s.mrr:.3f}",
+            f"{s.answered_accuracy:.1%}",
+            str(s.answered_wrong),
+            str(s.out_of_scope),
+            f"{s.rejection:.1%}",
+        )
     console.print(table)
     if show_misses:
         for miss in slices["all"].misses:
@@ -152,8 +184,10 @@ def eval_command(path: Annotated[Path, typer.Argument(help="Labelled .jsonl set"
 
 
 @app.command()
-def bench(requests: Annotated[int, typer.Option(help="Requests per measurement")] = 2000,
-          concurrency: Annotated[int, typer.Option(help="Concurrent clients for throughput")] = 8) -> None:
+def bench(
+    requests: Annotated[int, typer.Option(help="Requests per measurement")] = 2000,
+    concurrency: Annotated[int, typer.Option(help="Concurrent clients for throughput")] = 8,
+) -> None:
     """Latency, throughput, cold start and memory of /v1/answer over HTTP; rule evaluation speed."""
     from helpdesk.bench import run_bench
 

@@ -38,8 +38,13 @@ class Calibration:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Calibration:
-        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]),
-                   int(data["fitted_on"]), float(data["objective"]))
+        return cls(
+            tuple(float(w) for w in data["weights"]),
+            float(data["bias"]),
+            float(data["threshold"]),
+            int(data["fitted_on"]),
+            float(data["objective"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,9 @@ class CalibrationSample:
     top_correct: bool
 
 
-def fit_logistic(features: npt.NDArray[np.float64], labels: npt.NDArray[np.float64], l2: float = 1e-2) -> tuple[npt.NDArray[np.float64], float]:
+def fit_logistic(
+    features: npt.NDArray[np.float64], labels: npt.NDArray[np.float64], l2: float = 1e-2
+) -> tuple[npt.NDArray[np.float64], float]:
     """Newton-Raphson for L2-regularised logistic regression (tiny data, exact)."""
     x = np.hstack([features, np.ones((len(features), 1))])
     w = np.zeros(x.shape[1])

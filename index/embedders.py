@@ -89,7 +89,9 @@ class SentenceTransformerEmbedder:
                 f"could not load sentence-transformers model {name_or_path!r}: {e}; "
                 "give a local path or a hub name reachable from this machine"
             ) from e
-        get_dimension = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        get_dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         dimension = get_dimension()
         if dimension is None:
             raise EmbedderError(f"model {name_or_path!r} does not report its embedding dimension")

@@ -35,8 +35,12 @@ def load_labelled(path: Path, known_ids: set[str] | None = None) -> list[Labelle
             item = json.loads(line)
             query = LabelledQuery(str(item["query"]), str(item["lang"]), item["expected"], str(item.get("kind", "")))
         except (json.JSONDecodeError, KeyError, TypeError) as e:
-            raise EvaluationDataError(f"{path}:{number}: expected a JSON object with query, lang, expected ({e})") from e
+            raise EvaluationDataError(
+                f"{path}:{number}: expected a JSON object with query, lang, expected ({e})"
+            ) from e
         if known_ids is not None and query.expected is not None and query.expected not in known_ids:
-            raise EvaluationDataError(f"{path}:{number}: unknown entry id {query.expected!r}; list ids with `helpdesk faq list`")
+            raise EvaluationDataError(
+                f"{path}:{number}: unknown entry id {query.expected!r}; list ids with `helpdesk faq list`"
+            )
         queries.append(query)
     return queries

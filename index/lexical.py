@@ -25,10 +25,10 @@ def char_ngrams(text: str) -> list[str]:
     for word in _WORDS.findall(text.lower()):
         if word[0].isascii():
             marked = f"#{word}#"
-            grams += [marked[i:i + 3] for i in range(max(1, len(marked) - 2))]
+            grams += [marked[i : i + 3] for i in range(max(1, len(marked) - 2))]
         else:
             grams += list(word)
-            grams += [word[i:i + 2] for i in range(len(word) - 1)]
+            grams += [word[i : i + 2] for i in range(len(word) - 1)]
     return grams
 
 

@@ -113,8 +113,11 @@ class Retriever:
         result = []
         for i in order:
             rows = self._entry_of_row == i
-            result.append(Candidate(self._entry_list[i], float(entry_scores[i]), float(dense[rows].max()),
-                                    float(lexical[rows].max())))
+            result.append(
+                Candidate(
+                    self._entry_list[i], float(entry_scores[i]), float(dense[rows].max()), float(lexical[rows].max())
+                )
+            )
         return Ranking(result, off_topic)
 
     def ask(self, question: str, top_k: int = 3) -> RetrievalResult:

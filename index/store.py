@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
 from index.calibration import Calibration, CalibrationSample, calibrate
 from index.documents import OUT_OF_SCOPE, Document, knowledge_documents
 from index.embedders import Embedder
@@ -59,9 +58,14 @@ class Manifest:
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         cal = data.get("calibration")
         return cls(
-            int(data["format_version"]), str(data["model_id"]), int(data["dimension"]),
-            str(data["knowledge_checksum"]), str(data["index_sha256"]), int(data["documents"]),
-            float(data["built_at"]), Calibration.from_json(cal) if cal else None,
+            int(data["format_version"]),
+            str(data["model_id"]),
+            int(data["dimension"]),
+            str(data["knowledge_checksum"]),
+            str(data["index_sha256"]),
+            int(data["documents"]),
+            float(data["built_at"]),
+            Calibration.from_json(cal) if cal else None,
         )
 
 
@@ -82,13 +86,14 @@ def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[Calibra
     return samples
 
 
-def build_index(kb: KnowledgeBase, embedder: Embedder, directory: Path, progress: Progress | None = None,
-                batch_size: int = 32) -> Retriever:
+def build_index(
+    kb: KnowledgeBase, embedder: Embedder, directory: Path, progress: Progress | None = None, batch_size: int = 32
+) -> Retriever:
     """Embed every document, calibrate, and write the index atomically to ``directory``."""
     documents = knowledge_documents(kb)
     index = FaissIndex(embedder.dimension)
     for start in range(0, len(documents), batch_size):
-        batch = documents[start:start + batch_size]
+        batch = documents[start : start + batch_size]
         index.add(embedder.encode([d.text for d in batch]))
         if progress:
             progress(min(start + batch_size, len(documents)), len(documents))
@@ -101,9 +106,18 @@ def build_index(kb: KnowledgeBase, embedder: Embedder, directory: Path, progress
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
     index.save(staging / VECTORS)
     (staging / DOCUMENTS).write_text(
-        json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=0), encoding="utf-8")
-    manifest = Manifest(FORMAT_VERSION, embedder.model_id, embedder.dimension, kb.checksum,
-                        _sha256(staging / VECTORS), len(documents), time.time(), calibration)
+        json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=0), encoding="utf-8"
+    )
+    manifest = Manifest(
+        FORMAT_VERSION,
+        embedder.model_id,
+        embedder.dimension,
+        kb.checksum,
+        _sha256(staging / VECTORS),
+        len(documents),
+        time.time(),
+        calibration,
+    )
     (staging / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), encoding="utf-8")
     # Swap in the new index only once it is complete, so a crash never leaves half of one.
     old = directory.with_name(directory.name + ".old")
@@ -164,8 +178,9 @@ def open_index(kb: KnowledgeBase, embedder: Embedder, directory: Path) -> Retrie
     return Retriever(kb, embedder, index, documents, manifest.calibration)
 
 
-def open_or_build(kb: KnowledgeBase, embedder: Embedder, directory: Path, rebuild: bool,
-                  progress: Progress | None = None) -> tuple[Retriever, str | None]:
+def open_or_build(
+    kb: KnowledgeBase, embedder: Embedder, directory: Path, rebuild: bool, progress: Progress | None = None
+) -> tuple[Retriever, str | None]:
     """Open the index; when it is missing or stale and ``rebuild`` is set, build it.
 
     Returns the retriever and, when it was rebuilt, why.
@@ -176,5 +191,3 @@ def open_or_build(kb: KnowledgeBase, embedder: Embedder, directory: Path, rebuil
         if not rebuild:
             raise
         return build_index(kb, embedder, directory, progress), str(e)
-
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,7 @@ class FaissIndex:
         import faiss
 
         self.dimension = dimension
-        self._index = faiss.IndexFlatIP(dimension)
+        self._index: Any = faiss.IndexFlatIP(dimension)
 
     @classmethod
     def load(cls, path: Path) -> FaissIndex:
@@ -55,7 +55,9 @@ class FaissIndex:
         try:
             raw = faiss.read_index(str(path))
         except RuntimeError as e:
-            raise RetrievalError(f"{path} is not a readable FAISS index ({e}); rebuild with `helpdesk index build`") from e
+            raise RetrievalError(
+                f"{path} is not a readable FAISS index ({e}); rebuild with `helpdesk index build`"
+            ) from e
         self = cls.__new__(cls)
         self.dimension = int(raw.d)
         self._index = raw

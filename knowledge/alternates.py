@@ -22,13 +22,23 @@ def load_alternates(path: Path, display: str, questions: list[str]) -> dict[str,
     data = load_yaml_mapping(path, display)
     blocks = data.get("alternates", [])
     if not isinstance(blocks, list):
-        raise FaqFormatError(display, line_of(path, "alternates:"), "'alternates' must be a list", "write '- question: ...' blocks under it")
+        raise FaqFormatError(
+            display,
+            line_of(path, "alternates:"),
+            "'alternates' must be a list",
+            "write '- question: ...' blocks under it",
+        )
     known = {normalize_question(q): q for q in questions}
     result: dict[str, tuple[str, ...]] = {}
     seen_phrasings: dict[str, str] = {}
     for position, block in enumerate(blocks):
         if not isinstance(block, dict) or not isinstance(block.get("question"), str):
-            raise FaqFormatError(display, None, f"block {position + 1} has no 'question' text", "give each block 'question:' and 'phrasings:'")
+            raise FaqFormatError(
+                display,
+                None,
+                f"block {position + 1} has no 'question' text",
+                "give each block 'question:' and 'phrasings:'",
+            )
         question = block["question"]
         line = line_of(path, question)
         key = normalize_question(question)
@@ -37,15 +47,23 @@ def load_alternates(path: Path, display: str, questions: list[str]) -> dict[str,
             hint = f"did you mean {close[0]!r}?" if close else "copy the question exactly from the FAQ file"
             raise FaqFormatError(display, line, f"alternates for a question no FAQ file has: {question!r}", hint)
         if key in result:
-            raise FaqFormatError(display, line, f"question {question!r} has two alternates blocks", "merge them into one")
+            raise FaqFormatError(
+                display, line, f"question {question!r} has two alternates blocks", "merge them into one"
+            )
         phrasings = block.get("phrasings", [])
         if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
-            raise FaqFormatError(display, line, f"'phrasings' of {question!r} must be a list of non-empty strings", "write one '- phrasing' per line")
+            raise FaqFormatError(
+                display,
+                line,
+                f"'phrasings' of {question!r} must be a list of non-empty strings",
+                "write one '- phrasing' per line",
+            )
         for phrasing in phrasings:
             norm = normalize_question(phrasing)
             if norm in seen_phrasings:
                 raise FaqFormatError(
-                    display, line_of(path, phrasing),
+                    display,
+                    line_of(path, phrasing),
                     f"phrasing {phrasing!r} is listed twice (also under {seen_phrasings[norm]!r})",
                     "keep it under one question only",
                 )

@@ -9,9 +9,9 @@ from pathlib import Path
 from knowledge.alternates import ALTERNATES_FILE, load_alternates
 from knowledge.errors import EntryNotFoundError, FaqFormatError
 from knowledge.facts import FACTS_FILE, load_facts
-from knowledge.out_of_scope import OUT_OF_SCOPE_FILE, load_out_of_scope
 from knowledge.markdown_faq import parse_faq
 from knowledge.models import BlockedPort, Entry, RestrictedPort, entry_id_for, normalize_question
+from knowledge.out_of_scope import OUT_OF_SCOPE_FILE, load_out_of_scope
 from knowledge.yaml_data import line_of, load_yaml_mapping
 
 SOURCES_FILE = "sources.yaml"
@@ -45,8 +45,11 @@ class KnowledgeBase:
 def knowledge_files(directory: Path) -> list[Path]:
     """The files whose content defines the knowledge base (for checksums)."""
     names = sorted(p.name for p in directory.glob("*.md"))
-    names += [n for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE, OUT_OF_SCOPE_FILE, CALIBRATION_FILE)
-              if (directory / n).exists()]
+    names += [
+        n
+        for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE, OUT_OF_SCOPE_FILE, CALIBRATION_FILE)
+        if (directory / n).exists()
+    ]
     return [directory / n for n in names]
 
 
@@ -66,7 +69,12 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
     """
     directory = directory.resolve()
     if not directory.is_dir():
-        raise FaqFormatError(directory, None, "knowledge folder not found", "set HELPDESK_KNOWLEDGE_DIR to a folder holding the FAQ files")
+        raise FaqFormatError(
+            directory,
+            None,
+            "knowledge folder not found",
+            "set HELPDESK_KNOWLEDGE_DIR to a folder holding the FAQ files",
+        )
     sources_path = directory / SOURCES_FILE
     sources = load_yaml_mapping(sources_path, _show(sources_path)).get("files") or {}
     md_files = sorted(directory.glob("*.md"))
@@ -79,7 +87,8 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
         meta = sources.get(path.name)
         if not isinstance(meta, dict) or not isinstance(meta.get("url"), str):
             raise FaqFormatError(
-                _show(sources_path), line_of(sources_path, path.name),
+                _show(sources_path),
+                line_of(sources_path, path.name),
                 f"{path.name} has no source entry with a 'url'",
                 f"add '{path.name}:' with its 'url' under 'files:' in {SOURCES_FILE}",
             )
@@ -87,14 +96,20 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
             key = normalize_question(raw.question)
             if key in seen:
                 raise FaqFormatError(
-                    raw.source.path, raw.source.line,
+                    raw.source.path,
+                    raw.source.line,
                     f"duplicate question {raw.question!r} (first at {seen[key].source})",
                     "remove one or reword it",
                 )
             entry = Entry(
-                id=entry_id_for(raw.question), section=raw.section, question=raw.question,
-                answer=raw.answer, source_url=meta["url"], links=raw.links,
-                tables=raw.tables, source=raw.source,
+                id=entry_id_for(raw.question),
+                section=raw.section,
+                question=raw.question,
+                answer=raw.answer,
+                source_url=meta["url"],
+                links=raw.links,
+                tables=raw.tables,
+                source=raw.source,
             )
             seen[key] = entry
             entries.append(entry)
@@ -107,8 +122,9 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
     oos_path = directory / OUT_OF_SCOPE_FILE
     known = [e.question for e in entries] + [a for e in entries for a in e.alternates]
     out_of_scope = load_out_of_scope(oos_path, _show(oos_path), known)
-    return KnowledgeBase(tuple(entries), tuple(blocked), tuple(restricted), out_of_scope, checksum(directory),
-                         directory)
+    return KnowledgeBase(
+        tuple(entries), tuple(blocked), tuple(restricted), out_of_scope, checksum(directory), directory
+    )
 
 
 def _show(path: Path) -> str:

@@ -29,6 +29,4 @@ class EntryNotFoundError(KnowledgeError):
 
     def __init__(self, entry_id: str) -> None:
         self.entry_id = entry_id
-        super().__init__(
-            f"no FAQ entry has id {entry_id!r}; list the ids with `helpdesk faq list`"
-        )
+        super().__init__(f"no FAQ entry has id {entry_id!r}; list the ids with `helpdesk faq list`")

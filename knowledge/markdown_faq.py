@@ -58,7 +58,9 @@ def parse_faq_text(text: str, path: str) -> list[RawEntry]:
     def close_section() -> None:
         if section is not None and section_count == 0:
             raise FaqFormatError(
-                path, section_line, f"section {section!r} has no questions",
+                path,
+                section_line,
+                f"section {section!r} has no questions",
                 "add at least one '### question' under it or remove the heading",
             )
 
@@ -67,7 +69,9 @@ def parse_faq_text(text: str, path: str) -> list[RawEntry]:
             close_question()
             if section is None:
                 raise FaqFormatError(
-                    path, number, "question before any '## ' section heading",
+                    path,
+                    number,
+                    "question before any '## ' section heading",
                     "put a '## section' heading above the first question",
                 )
             question, question_line, body = line[4:].strip(), number, []
@@ -83,12 +87,16 @@ def parse_faq_text(text: str, path: str) -> list[RawEntry]:
             if question is not None:
                 body.append((number, line))
             elif line.startswith("#### "):
-                raise FaqFormatError(path, number, "'####' heading outside an answer", "use '##' for sections and '###' for questions")
+                raise FaqFormatError(
+                    path, number, "'####' heading outside an answer", "use '##' for sections and '###' for questions"
+                )
         elif question is not None:
             body.append((number, line))
         elif line.strip() and section is not None:
             raise FaqFormatError(
-                path, number, "text between a section heading and its first question",
+                path,
+                number,
+                "text between a section heading and its first question",
                 "move it into an answer or turn it into a '### question'",
             )
     close_question()
@@ -105,7 +113,9 @@ def _make_entry(path: str, section: str, question: str, line: int, body: list[tu
         body.pop(0)
     if not body:
         raise FaqFormatError(
-            path, line, f"question {question!r} has no answer",
+            path,
+            line,
+            f"question {question!r} has no answer",
             "write the answer below the question, or remove the question",
         )
     answer = "\n".join(text for _, text in body)
@@ -147,7 +157,9 @@ def _tables(path: str, body: list[tuple[int, str]]) -> list[Table]:
             row = _cells(body[i][1])
             if len(row) != len(header):
                 raise FaqFormatError(
-                    path, body[i][0], f"table row has {len(row)} cells, the header has {len(header)}",
+                    path,
+                    body[i][0],
+                    f"table row has {len(row)} cells, the header has {len(header)}",
                     "give every row as many '|' cells as the header",
                 )
             rows.append(row)

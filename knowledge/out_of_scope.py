@@ -21,15 +21,23 @@ def load_out_of_scope(path: Path, display: str, known_phrasings: list[str]) -> t
     data = load_yaml_mapping(path, display)
     phrasings = data.get("phrasings", [])
     if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
-        raise FaqFormatError(display, line_of(path, "phrasings"), "'phrasings' must be a list of non-empty strings",
-                             "write one '- phrasing' per line")
+        raise FaqFormatError(
+            display,
+            line_of(path, "phrasings"),
+            "'phrasings' must be a list of non-empty strings",
+            "write one '- phrasing' per line",
+        )
     known = {normalize_question(p) for p in known_phrasings}
     seen: set[str] = set()
     for phrasing in phrasings:
         norm = normalize_question(phrasing)
         if norm in known:
-            raise FaqFormatError(display, line_of(path, phrasing), f"{phrasing!r} is an FAQ question or alternate",
-                                 "remove it from the out-of-scope list")
+            raise FaqFormatError(
+                display,
+                line_of(path, phrasing),
+                f"{phrasing!r} is an FAQ question or alternate",
+                "remove it from the out-of-scope list",
+            )
         if norm in seen:
             raise FaqFormatError(display, line_of(path, phrasing), f"{phrasing!r} is listed twice", "keep one")
         seen.add(norm)

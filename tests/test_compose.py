@@ -28,7 +28,10 @@ def test_every_compose_variable_is_documented() -> None:
     import re
 
     text = (REPO / "docker-compose.yml").read_text()
-    documented = {line.split("=")[0] for line in (REPO / ".env.example").read_text().splitlines()
-                  if line and not line.startswith("#")}
+    documented = {
+        line.split("=")[0]
+        for line in (REPO / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     used = set(re.findall(r"\$\{(\w+)", text))
     assert used <= documented, used - documented

@@ -19,8 +19,16 @@ def answer(body: AnswerRequest, retriever: RetrieverDep) -> AnswerResponse:
     return AnswerResponse(
         confident=result.confident,
         confidence=round(result.confidence, 4),
-        answer=AnswerBody(id=top.entry.id, question=top.entry.question, answer=top.entry.answer,
-                          source_url=top.entry.source_url, score=round(top.score, 4)) if top else None,
-        candidates=[CandidateBody(id=c.entry.id, question=c.entry.question, score=round(c.score, 4))
-                    for c in result.candidates],
+        answer=AnswerBody(
+            id=top.entry.id,
+            question=top.entry.question,
+            answer=top.entry.answer,
+            source_url=top.entry.source_url,
+            score=round(top.score, 4),
+        )
+        if top
+        else None,
+        candidates=[
+            CandidateBody(id=c.entry.id, question=c.entry.question, score=round(c.score, 4)) for c in result.candidates
+        ],
     )

@@ -12,8 +12,15 @@ router = APIRouter(prefix="/v1/faq", tags=["faq"])
 
 
 def _body(entry: Entry) -> FaqEntryBody:
-    return FaqEntryBody(id=entry.id, section=entry.section, question=entry.question, answer=entry.answer,
-                        source_url=entry.source_url, links=list(entry.links), alternates=list(entry.alternates))
+    return FaqEntryBody(
+        id=entry.id,
+        section=entry.section,
+        question=entry.question,
+        answer=entry.answer,
+        source_url=entry.source_url,
+        links=list(entry.links),
+        alternates=list(entry.alternates),
+    )
 
 
 @router.get("", response_model=list[FaqEntryBody], summary="Every FAQ entry")

@@ -18,9 +18,11 @@ def readyz(request: Request) -> JSONResponse:
     services = getattr(request.app.state, "services", None)
     if services is None:
         return JSONResponse(status_code=503, content={"status": "starting"})
-    return JSONResponse(content={
-        "status": "ready",
-        "entries": len(services.kb.entries),
-        "model": services.retriever.embedder.model_id,
-        "calibrated": services.retriever.calibration is not None,
-    })
+    return JSONResponse(
+        content={
+            "status": "ready",
+            "entries": len(services.kb.entries),
+            "model": services.retriever.embedder.model_id,
+            "calibrated": services.retriever.calibration is not None,
+        }
+    )

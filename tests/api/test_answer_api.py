@@ -48,8 +48,9 @@ def test_out_of_scope_is_declined_with_candidates(client: TestClient) -> None:
         ({}, "question", "required"),
     ],
 )
-def test_bad_input_is_422_naming_the_field(client: TestClient, payload: dict[str, object], field: str,
-                                           message: str) -> None:
+def test_bad_input_is_422_naming_the_field(
+    client: TestClient, payload: dict[str, object], field: str, message: str
+) -> None:
     response = client.post("/v1/answer", json=payload)
     assert response.status_code == 422
     detail = response.json()["detail"]
@@ -71,7 +72,10 @@ def test_faq_entries_by_id(client: TestClient) -> None:
 
 def test_handoff_is_recorded_and_read_back(client: TestClient) -> None:
     payload = {
-        "conversation_id": "c-1", "channel": "rest", "language": "zh", "reason": "user_request",
+        "conversation_id": "c-1",
+        "channel": "rest",
+        "language": "zh",
+        "reason": "user_request",
         "transcript": [{"sender": "user", "text": "转人工", "timestamp": 1.0}],
         "candidates": [{"id": "faq-55fbf659", "question": "腾讯云不支持哪些端口？", "score": 0.5}],
     }

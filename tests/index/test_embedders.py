@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index import EmbedderError, Embedder, make_embedder
+from index import Embedder, EmbedderError, make_embedder
 
 
 def test_default_model_is_multilingual_and_normalised(embedder: Any) -> None:

@@ -76,8 +76,9 @@ def test_unreadable_manifest(built: Path, kb: Any, embedder: Any, tmp_path: Path
         open_index(kb, embedder, copy)
 
 
-def test_stale_index_is_rebuilt_when_allowed_and_refused_otherwise(built: Path, kb: Any, embedder: Any,
-                                                                   tmp_path: Path) -> None:
+def test_stale_index_is_rebuilt_when_allowed_and_refused_otherwise(
+    built: Path, kb: Any, embedder: Any, tmp_path: Path
+) -> None:
     copy = _copy(built, tmp_path)
     (copy / "faiss.index").write_bytes(b"garbage")
     with pytest.raises(StaleIndexError):

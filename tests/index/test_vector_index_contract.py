@@ -42,8 +42,9 @@ class TestVectorIndexContract:
         with pytest.raises(RetrievalError, match=r"shape \(n, 8\)"):
             make(8).add(_unit(3, 9, 3))
 
-    def test_save_and_load_round_trip(self, make: Callable[[int], VectorIndex],
-                                      load: Callable[[Path], VectorIndex], tmp_path: Path) -> None:
+    def test_save_and_load_round_trip(
+        self, make: Callable[[int], VectorIndex], load: Callable[[Path], VectorIndex], tmp_path: Path
+    ) -> None:
         index = make(8)
         index.add(_unit(10, 8, 4))
         index.save(tmp_path / "ix")

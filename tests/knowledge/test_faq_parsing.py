@@ -47,8 +47,25 @@ def test_blocked_port_table_is_extracted_with_ranges_and_provenance(kb: Knowledg
     tcp = sorted((b.first, b.last) for b in kb.blocked_ports if b.protocol == "tcp")
     udp = sorted((b.first, b.last) for b in kb.blocked_ports if b.protocol == "udp")
     # Independent literal copy of the FAQ table, so a parsing regression fails here.
-    assert [p for p, _ in tcp] == [42, 135, 137, 138, 139, 445, 593, 1025, 1068, 1434, 3127, 3128, 3129, 3130,
-                                   4444, 5554, 9996]
+    assert [p for p, _ in tcp] == [
+        42,
+        135,
+        137,
+        138,
+        139,
+        445,
+        593,
+        1025,
+        1068,
+        1434,
+        3127,
+        3128,
+        3129,
+        3130,
+        4444,
+        5554,
+        9996,
+    ]
     assert (135, 139) in udp and len(udp) == 9
     assert all(b.source.path.endswith("cvm-ports-security-groups-faq.md") for b in kb.blocked_ports)
 
@@ -96,8 +113,9 @@ def _copy_knowledge(tmp_path: Path) -> Path:
 
 def test_a_second_faq_file_needs_no_code_change(tmp_path: Path) -> None:
     folder = _copy_knowledge(tmp_path)
-    (folder / "cbs-faq.md").write_text("## 云硬盘\n### 云硬盘可以扩容吗？\n可以，见 [文档](https://example.com/cbs)。\n",
-                                       encoding="utf-8")
+    (folder / "cbs-faq.md").write_text(
+        "## 云硬盘\n### 云硬盘可以扩容吗？\n可以，见 [文档](https://example.com/cbs)。\n", encoding="utf-8"
+    )
     with (folder / "sources.yaml").open("a", encoding="utf-8") as f:
         f.write("  cbs-faq.md:\n    title: CBS FAQ\n    url: https://example.com/cbs-faq\n")
     kb = load_knowledge(folder)
@@ -118,14 +136,15 @@ def test_duplicate_question_across_files_is_rejected(tmp_path: Path) -> None:
 def test_faq_file_without_source_is_rejected(tmp_path: Path) -> None:
     folder = _copy_knowledge(tmp_path)
     (folder / "nosource.md").write_text("## X\n### 新问题？\n答案\n", encoding="utf-8")
-    with pytest.raises(FaqFormatError, match="nosource.md has no source entry"):
+    with pytest.raises(FaqFormatError, match=r"nosource\.md has no source entry"):
         load_knowledge(folder)
 
 
 def test_alternate_for_missing_entry_is_rejected_with_suggestion(tmp_path: Path) -> None:
     folder = _copy_knowledge(tmp_path)
     (folder / "alternates.yaml").write_text(
-        "alternates:\n  - question: 如何创建安全组\n    phrasings: [怎么建安全组]\n", encoding="utf-8")
+        "alternates:\n  - question: 如何创建安全组\n    phrasings: [怎么建安全组]\n", encoding="utf-8"
+    )
     with pytest.raises(FaqFormatError) as err:
         load_knowledge(folder)
     assert err.value.line == 2
@@ -136,7 +155,9 @@ def test_duplicate_alternate_is_rejected(tmp_path: Path) -> None:
     folder = _copy_knowledge(tmp_path)
     (folder / "alternates.yaml").write_text(
         "alternates:\n  - question: 如何创建安全组？\n    phrasings: [建安全组]\n"
-        "  - question: 如何配置安全组？\n    phrasings: [建安全组]\n", encoding="utf-8")
+        "  - question: 如何配置安全组？\n    phrasings: [建安全组]\n",
+        encoding="utf-8",
+    )
     with pytest.raises(FaqFormatError, match="listed twice"):
         load_knowledge(folder)
 
