@@ -15,8 +15,11 @@ from index.labelled import load_labelled
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval.jsonl"
 
-# (language, minimum in-scope top-1 accuracy, minimum out-of-scope rejection)
-FLOORS = [("zh", 0.0, 0.0), ("en", 0.0, 0.0)]
+# (language, minimum in-scope top-1 accuracy, minimum out-of-scope rejection).
+# The targets are 0.95 and 0.90 in each language. Measured on this set (see the
+# README): zh 95.5% / 100%, en 94.3% / 88.5%. The floors hold what is reached, so a
+# regression fails; raise them as the knowledge data improves.
+FLOORS = [("zh", 0.95, 0.95), ("en", 0.94, 0.88)]
 
 
 @pytest.fixture(scope="module")
