@@ -11,7 +11,7 @@ router = APIRouter(prefix="/v1", tags=["answers"])
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question from the FAQ")
-def answer(body: AnswerRequest, retriever: RetrieverDep) -> AnswerResponse:
+async def answer(body: AnswerRequest, retriever: RetrieverDep) -> AnswerResponse:
     """The FAQ entry that answers ``question`` when the service is confident, and the
     best candidates either way. Answers are served exactly as written, with their source."""
     result = retriever.ask(body.question, body.top_k)
