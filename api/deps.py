@@ -10,6 +10,7 @@ from api.services import Services
 from deflection import HandoffStore
 from index import Retriever
 from knowledge import KnowledgeBase
+from rules import RuleEngine
 
 
 def get_services(request: Request) -> Services:
@@ -27,6 +28,10 @@ def get_retriever(services: Annotated[Services, Depends(get_services)]) -> Retri
     return services.retriever
 
 
+def get_rule_engine(services: Annotated[Services, Depends(get_services)]) -> RuleEngine:
+    return services.rules
+
+
 def get_handoffs(services: Annotated[Services, Depends(get_services)]) -> HandoffStore:
     return services.handoffs
 
@@ -35,3 +40,4 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
 HandoffsDep = Annotated[HandoffStore, Depends(get_handoffs)]
+RuleEngineDep = Annotated[RuleEngine, Depends(get_rule_engine)]

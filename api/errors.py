@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.rule_errors import register_rule_error_handlers
 from deflection import HandoffError
 from index import RetrievalError
 from knowledge import EntryNotFoundError, KnowledgeError
@@ -27,8 +28,4 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(HandoffError, not_found)
     app.add_exception_handler(KnowledgeError, unavailable)
     app.add_exception_handler(RetrievalError, unavailable)
-    try:
-        from api.rule_errors import register_rule_error_handlers
-    except ImportError:  # the rule routes are optional until the rules package lands
-        return
     register_rule_error_handlers(app)

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib import import_module
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from api.errors import register_error_handlers
-from api.routes import answer, faq, handoffs, health
+from api.routes import answer, faq, handoffs, health, ports, security_groups
 from api.services import load_services
 from helpdesk.settings import Settings, get_settings
-
-log = logging.getLogger("helpdesk")
-
-
-def _optional_routers() -> list[APIRouter]:
-    routers = []
-    for name in ("api.routes.ports", "api.routes.security_groups"):
-        try:
-            routers.append(import_module(name).router)
-        except ModuleNotFoundError:
-            log.debug("%s not present", name)
-    return routers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,6 +31,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     register_error_handlers(app)
-    for router in (health.router, answer.router, faq.router, handoffs.router, *_optional_routers()):
+    for router in (health.router, answer.router, faq.router, handoffs.router, ports.router, security_groups.router):
         app.include_router(router)
     return app

@@ -10,6 +10,7 @@ from deflection import HandoffStore
 from helpdesk.settings import Settings
 from index import Retriever, make_embedder, open_index, open_or_build
 from knowledge import KnowledgeBase, load_knowledge
+from rules import RuleEngine
 
 log = logging.getLogger("helpdesk")
 
@@ -21,6 +22,7 @@ class Services:
     settings: Settings
     kb: KnowledgeBase
     retriever: Retriever
+    rules: RuleEngine
     handoffs: HandoffStore
     started_at: float = field(default_factory=time.time)
 
@@ -42,4 +44,4 @@ def load_services(settings: Settings) -> Services:
     # Warm the model so the first request does not pay for lazy loading.
     retriever.embedder.encode(["warm-up"])
     handoffs = HandoffStore(settings.data_dir / "handoffs.sqlite3")
-    return Services(settings, kb, retriever, handoffs)
+    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), handoffs)

@@ -139,10 +139,8 @@ def run_bench(console: Console, requests: int = 2000, concurrency: int = 8) -> N
     table.add_row(f"{concurrency} clients: errors", str(errors))
     table.add_row("server peak RSS", f"{rss:.0f} MB")
     console.print(table)
-    try:
-        from rules.benchmark import run_rules_benchmark
-    except ImportError:
-        return
+    from rules.benchmark import run_rules_benchmark
+
     figures = run_rules_benchmark()
     rules_table = Table("measure", "value", title="security-group evaluation (1,000 rules)")
     for name, value in figures.items():

@@ -1,0 +1,38 @@
+"""Port verdicts: what the carrier or platform does to a port before any security group."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import RuleEngineDep
+from api.rule_errors import located
+from api.schemas_rules import PortVerdictBody
+from rules import parse_direction
+
+router = APIRouter(prefix="/v1/ports", tags=["ports"])
+
+
+@router.get("/{protocol}/{port}", response_model=PortVerdictBody, summary="Is this port blocked upstream?")
+def port_verdict(
+    protocol: str,
+    port: str,
+    engine: RuleEngineDep,
+    direction: Annotated[
+        str | None,
+        Query(
+            description="ingress or egress; omitted: either direction (TCP 25 then answers 'restricted', "
+            "since its outbound use is restricted by default)"
+        ),
+    ] = None,
+) -> PortVerdictBody:
+    """``blocked`` (the carrier intercepts it: use another port), ``restricted`` (blocked by
+    default, can be unblocked in the console, within a quota) or ``open`` (nothing upstream
+    blocks it; the security group must still allow it), with reason, advice and FAQ entry.
+    Protocol ``tcp`` or ``udp`` in any case; port 1-65535; anything else is a 422 naming it."""
+    with located("query"):
+        way = parse_direction(direction, ("direction",)) if direction is not None else None
+    with located("path"):
+        verdict = engine.port_verdict(protocol, port, way)
+    return PortVerdictBody.of(verdict)

@@ -1,0 +1,215 @@
+"""The rule engine: port verdicts, security-group evaluation with the traffic path, and
+deletion diagnosis, over one knowledge base.
+
+Build it once per knowledge base with :meth:`RuleEngine.from_knowledge` (the service
+does so at start). Methods taking raw JSON (``*_request``) validate everything at
+load and raise one :class:`~rules.errors.RuleValidationError` naming every bad field;
+evaluation itself never raises on validated input.
+
+The traffic path is the FAQ's: ingress passes the security group, then iptables;
+egress passes iptables, then the security group. Upstream of both, the carrier
+intercepts some ports and TCP 25 outbound is restricted by default; those verdicts
+concern Internet traffic, so they are applied unless the remote address is internal
+(private/VPC, loopback, link-local, shared 100.64.0.0/10), where they are only noted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge import KnowledgeBase
+from rules.addresses import is_internal
+from rules.decisions import DeletionDiagnosis, FlowDecision, Hop, PortVerdict
+from rules.deletion import diagnose_deletion, parse_instances
+from rules.errors import ProblemCollector
+from rules.evaluator import GroupDecision, evaluate_groups
+from rules.faq_refs import FaqReferences, load_references
+from rules.flows import Flow, parse_direction, parse_flow
+from rules.iptables import IptablesRuleset, parse_iptables_save
+from rules.iptables_eval import IptablesDecision, evaluate_iptables
+from rules.lookups import Lookups, parse_lookups
+from rules.policies import Direction, SecurityGroup, parse_security_groups
+from rules.ports import PortAdvisor
+from rules.services import PORTED
+
+
+class RuleEngine:
+    """Answers port, flow and deletion questions from one knowledge base."""
+
+    def __init__(self, advisor: PortAdvisor, references: FaqReferences) -> None:
+        self.advisor = advisor
+        self.references = references
+
+    @classmethod
+    def from_knowledge(cls, kb: KnowledgeBase) -> RuleEngine:
+        """Engine over ``kb``'s port facts and FAQ entries.
+
+        Raises:
+            RuleDataError: ``rules/data/references.yaml`` does not match ``kb``.
+        """
+        references = load_references(kb)
+        return cls(PortAdvisor.from_knowledge(kb, references), references)
+
+    def port_verdict(self, protocol: object, port: object, direction: object = None) -> PortVerdict:
+        """Upstream verdict for a port; ``direction`` None means either direction.
+
+        Raises:
+            RuleValidationError: bad protocol, port or direction.
+        """
+        problems = ProblemCollector()
+        way: Direction | None = None
+        if direction is not None:
+            way = problems.attempt(parse_direction, direction, ("direction",))
+        problems.raise_if_any()
+        return self.advisor.verdict(protocol, port, way)
+
+    def evaluate_request(
+        self,
+        security_groups: object,
+        flow: object,
+        group_members: object = None,
+        address_templates: object = None,
+        service_templates: object = None,
+        iptables_save: str | None = None,
+    ) -> FlowDecision:
+        """Validate raw JSON-like input (all of it, reporting every problem) and evaluate.
+
+        Raises:
+            RuleValidationError: any bad field, located as in the HTTP body.
+        """
+        problems = ProblemCollector()
+        groups = problems.attempt(lambda v, loc: parse_security_groups(v, loc), security_groups, ("security_groups",))
+        parsed_flow = problems.attempt(parse_flow, flow, ("flow",))
+        lookups = problems.attempt(
+            lambda v, _: parse_lookups(group_members, address_templates, service_templates), None, ()
+        )
+        ruleset = None
+        if iptables_save is not None:
+            ruleset = problems.attempt(
+                lambda v, loc: parse_iptables_save(str(v), loc), iptables_save, ("iptables_save",)
+            )
+        problems.raise_if_any()
+        assert groups is not None and parsed_flow is not None
+        return self.evaluate(groups, parsed_flow, lookups, ruleset)
+
+    def evaluate(
+        self,
+        groups: Sequence[SecurityGroup],
+        flow: Flow,
+        lookups: Lookups | None = None,
+        iptables: IptablesRuleset | None = None,
+    ) -> FlowDecision:
+        """End-to-end decision for ``flow``: security groups, iptables, upstream."""
+        group = evaluate_groups(groups, flow, lookups)
+        table = evaluate_iptables(iptables, flow) if iptables is not None else None
+        verdict, applies = self._upstream(flow)
+        hops = _hops(flow.direction, group, table)
+        reachable, decisive = _reachability(hops, verdict if applies else None)
+        hops = tuple(Hop(h.hop, h.action, h.detail, i == decisive) for i, h in enumerate(hops))
+        # Hops after the one that stops the traffic are never reached: leave them out of the story.
+        shown = hops[: decisive + 1] if reachable is False and decisive is not None else hops
+        conclusion = _conclusion(reachable, hops, decisive, verdict)
+        explanation = " ".join([h.detail for h in shown] + _upstream_text(flow, verdict, applies) + [conclusion])
+        return FlowDecision(
+            group.action,
+            group.decided_by,
+            reachable,
+            explanation,
+            hops,
+            verdict,
+            group,
+            table,
+            self._faq_for(group, hops, decisive, verdict if applies else None),
+        )
+
+    def is_reachable(self, groups: Sequence[SecurityGroup], flow: Flow, lookups: Lookups | None = None) -> bool:
+        """Yes/no helper over :meth:`evaluate`.
+
+        Raises:
+            UndecidedError: the answer depends on information not given.
+        """
+        return self.evaluate(groups, flow, lookups).is_reachable()
+
+    def deletion_request(
+        self, security_group_id: object, instances: object = None, other_groups: object = None
+    ) -> DeletionDiagnosis:
+        """Validate raw input and diagnose why a group can or cannot be deleted.
+
+        Raises:
+            RuleValidationError: any bad field, located as in the HTTP body.
+        """
+        problems = ProblemCollector()
+        if not isinstance(security_group_id, str) or not security_group_id.strip():
+            problems.add(("security_group_id",), "give the security group id, e.g. sg-xxxxxxxx", "missing")
+        parsed_instances = None
+        if instances is not None:
+            parsed_instances = problems.attempt(lambda v, loc: parse_instances(v, loc), instances, ("instances",))
+        groups = None
+        if other_groups is not None:
+            groups = problems.attempt(lambda v, loc: parse_security_groups(v, loc), other_groups, ("other_groups",))
+        problems.raise_if_any()
+        return diagnose_deletion(str(security_group_id).strip(), parsed_instances, groups, self.references["deletion"])
+
+    def _upstream(self, flow: Flow) -> tuple[PortVerdict | None, bool]:
+        if flow.protocol not in PORTED or flow.port is None:
+            return None, False
+        verdict = self.advisor.verdict(flow.protocol, flow.port, flow.direction)
+        return verdict, verdict.verdict != "open" and not is_internal(flow.remote)
+
+    def _faq_for(
+        self, group: GroupDecision, hops: tuple[Hop, ...], decisive: int | None, upstream: PortVerdict | None
+    ) -> str:
+        if decisive is not None and hops[decisive].hop == "iptables":
+            return self.references["traffic_path"]
+        if upstream is not None and group.action == "ACCEPT" and decisive is None:
+            return upstream.faq_id
+        if group.action == "DROP" and group.decided_by is None:
+            return self.references["implicit_deny"]
+        return self.references["rule_order"]
+
+
+def _hops(direction: Direction, group: GroupDecision, table: IptablesDecision | None) -> tuple[Hop, ...]:
+    hops = [Hop("security_group", group.action, group.explanation, False)]
+    if table is not None:
+        ipt = Hop("iptables", table.action, table.explanation, False)
+        hops = [*hops, ipt] if direction == "ingress" else [ipt, *hops]
+    return tuple(hops)
+
+
+def _reachability(hops: tuple[Hop, ...], upstream: PortVerdict | None) -> tuple[bool | None, int | None]:
+    """(reachable, index of the decisive hop); None index when upstream or nothing stops it."""
+    for i, hop in enumerate(hops):
+        if hop.action in ("DROP", "REJECT"):
+            return False, i
+    if upstream is not None:
+        return False, None
+    for i, hop in enumerate(hops):
+        if hop.action == "UNKNOWN":
+            return None, i
+    return True, len(hops) - 1
+
+
+def _upstream_text(flow: Flow, verdict: PortVerdict | None, applies: bool) -> list[str]:
+    if verdict is None or verdict.verdict == "open":
+        return []
+    if not applies:
+        return [
+            f"({flow.protocol.upper()} {flow.port} is {verdict.verdict} on the Internet, but {flow.remote} is an "
+            "internal address, so that does not apply here.)"
+        ]
+    return [verdict.reason, verdict.advice]
+
+
+def _conclusion(
+    reachable: bool | None, hops: tuple[Hop, ...], decisive: int | None, upstream: PortVerdict | None
+) -> str:
+    if reachable is None:
+        return "So whether the traffic gets through cannot be told yet."
+    if reachable:
+        return "So the traffic gets through."
+    if decisive is None and upstream is not None and upstream.verdict == "restricted":
+        return "So the traffic does not get through unless the port has been unblocked for this instance."
+    if decisive is None:
+        return "So the traffic does not get through, whatever the security group allows."
+    hop = hops[decisive]
+    return f"So the traffic does not get through: {hop.hop.replace('_', ' ')} {hop.action.lower()}s it."
