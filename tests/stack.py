@@ -117,6 +117,12 @@ class BotStack:
             m["custom"] for m in messages if "custom" in m
         ]
 
+    def rasa(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call Rasa's HTTP API directly (e.g. /model/parse)."""
+        r = httpx.request(method, f"{self.rasa_url}{path}", timeout=30, **kwargs)
+        r.raise_for_status()
+        return r.json()
+
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the app's API directly (to compare with what the bot said)."""
         r = httpx.request(method, f"{self.app_url}{path}", timeout=30, **kwargs)

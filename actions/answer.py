@@ -1,0 +1,128 @@
+"""Knowledge questions: answer from retrieval, or offer its candidates when unsure."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import messages
+from actions.api_client import ApiRejected, Candidate, HelpdeskApi, Language
+from actions.base import HelpdeskAction
+from actions.handoff import FAILURES_BEFORE_HANDOFF, hand_off
+from actions.replies import reply
+from actions.tracker_view import entity_values, latest_text
+
+# Letters or digits in any script; a message without any is not a question.
+_WORDISH = re.compile(r"[^\W_]", re.UNICODE)
+
+
+def send_faq_answer(
+    dispatcher: CollectingDispatcher,
+    lang: Language,
+    *,
+    faq_id: str,
+    question: str,
+    answer: str,
+    source_url: str,
+    score: float | None,
+) -> None:
+    """Quote the FAQ answer as written, with what it answers and where it comes from."""
+    text = "\n".join(
+        [
+            messages.text("faq_intro", lang, question=question),
+            answer,
+            messages.text("source", lang, url=source_url),
+        ]
+    )
+    reply(
+        dispatcher,
+        kind="faq_answer",
+        lang=lang,
+        text=text,
+        faq_id=faq_id,
+        question=question,
+        score=score,
+        source_url=source_url,
+        answer_markdown=answer,
+    )
+
+
+def candidate_buttons(candidates: list[Candidate], lang: Language) -> list[dict[str, str]]:
+    buttons = [{"title": c["question"], "payload": "/choose_faq" + json.dumps({"faq_id": c["id"]})} for c in candidates]
+    buttons.append({"title": messages.text("human_button", lang), "payload": "/request_human"})
+    return buttons
+
+
+class ActionAnswer(HelpdeskAction):
+    """Send the user's own words to retrieval (``POST /v1/answer``)."""
+
+    action_name = "action_answer"
+
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, api: HelpdeskApi
+    ) -> list[dict[str, Any]]:
+        question = latest_text(tracker).strip()
+        if not _WORDISH.search(question):
+            reply(dispatcher, kind="text", lang=lang, text=messages.text("empty_input", lang), intent="empty")
+            return []
+        result = await api.answer(question, top_k=3)
+        hit = result.get("answer")
+        if result.get("confident") and hit:
+            send_faq_answer(
+                dispatcher,
+                lang,
+                faq_id=hit["id"],
+                question=hit["question"],
+                answer=hit["answer"],
+                source_url=hit["source_url"],
+                score=hit["score"],
+            )
+            return [SlotSet("fallback_streak", 0.0)]
+
+        candidates = list(result.get("candidates") or [])
+        key = "fallback_candidates" if candidates else "fallback_none"
+        reply(
+            dispatcher,
+            kind="fallback",
+            lang=lang,
+            text=messages.text(key, lang),
+            buttons=candidate_buttons(candidates, lang) if candidates else None,
+            candidates=candidates,
+        )
+        streak = float(tracker.get_slot("fallback_streak") or 0) + 1
+        if streak >= FAILURES_BEFORE_HANDOFF:
+            return await hand_off(dispatcher, tracker, lang, api, "repeated_failure", candidates)
+        return [SlotSet("fallback_streak", streak)]
+
+
+class ActionShowFaq(HelpdeskAction):
+    """The user clicked a candidate button (``/choose_faq{"faq_id": ...}``)."""
+
+    action_name = "action_show_faq"
+
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, api: HelpdeskApi
+    ) -> list[dict[str, Any]]:
+        ids = entity_values(tracker, "faq_id")
+        try:
+            if not ids:
+                raise ApiRejected(404, "no faq_id in the message")
+            entry = await api.faq(ids[0])
+        except ApiRejected:
+            reply(dispatcher, kind="text", lang=lang, text=messages.text("faq_not_found", lang), intent="choose_faq")
+            return []
+        send_faq_answer(
+            dispatcher,
+            lang,
+            faq_id=entry["id"],
+            question=entry["question"],
+            answer=entry["answer"],
+            source_url=entry["source_url"],
+            score=None,
+        )
+        return [SlotSet("fallback_streak", 0.0)]

@@ -1,0 +1,186 @@
+"""Typed async client for the helpdesk HTTP API, the only way actions reach the domain."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, Literal, TypedDict
+
+import aiohttp
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_TIMEOUT_S = 5.0
+
+Language = Literal["zh", "en"]
+
+
+class Candidate(TypedDict):
+    id: str
+    question: str
+    score: float
+
+
+class AnswerHit(TypedDict):
+    id: str
+    question: str
+    answer: str
+    source_url: str
+    score: float
+
+
+class AnswerResult(TypedDict):
+    confident: bool
+    answer: AnswerHit | None
+    candidates: list[Candidate]
+
+
+class FaqEntry(TypedDict):
+    id: str
+    section: str
+    question: str
+    answer: str
+    source_url: str
+    links: list[str]
+
+
+class PortVerdict(TypedDict):
+    protocol: str
+    port: int
+    verdict: Literal["blocked", "restricted", "open"]
+    reason: str  # English
+    advice: str
+    reason_zh: str
+    advice_zh: str
+    faq_id: str | None
+
+
+class Blocker(TypedDict):
+    kind: str  # bound_instance | recycle_bin_instance | referenced_by_rule
+    detail: str
+    advice: str
+    instance_id: str | None
+
+
+class DeletionCheck(TypedDict):
+    security_group_id: str
+    deletable: bool | None  # None: the input does not settle it
+    blockers: list[Blocker]
+    reasons: list[str]  # found, or (deletable None) still possible
+    unchecked: list[str]
+    explanation: str
+    faq_id: str | None
+
+
+class TranscriptLine(TypedDict):
+    sender: Literal["user", "bot"]
+    text: str
+    timestamp: float
+
+
+class HandoffCreated(TypedDict):
+    id: str
+    created_at: str
+
+
+class HelpdeskApiError(Exception):
+    """Base of the errors the client raises; actions reply politely on any of them."""
+
+
+class ApiUnavailable(HelpdeskApiError):
+    """The API could not be reached, timed out or failed (5xx): try again later."""
+
+
+class ApiRejected(HelpdeskApiError):
+    """The API refused the request (4xx); ``status`` and ``detail`` say why."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"helpdesk API answered {status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+class HelpdeskApi:
+    """One instance per action run; it opens a session per call (the API is local)."""
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"HELPDESK_API_URL must be an http(s) URL, got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    @classmethod
+    def from_env(cls) -> HelpdeskApi:
+        """Build from ``HELPDESK_API_URL`` / ``HELPDESK_API_TIMEOUT``, read now (not at import)."""
+        return cls(
+            os.environ.get("HELPDESK_API_URL", DEFAULT_BASE_URL),
+            float(os.environ.get("HELPDESK_API_TIMEOUT", DEFAULT_TIMEOUT_S)),
+        )
+
+    async def answer(self, question: str, top_k: int = 3) -> AnswerResult:
+        result: AnswerResult = await self._request("POST", "/v1/answer", {"question": question, "top_k": top_k})
+        return result
+
+    async def faq(self, faq_id: str) -> FaqEntry:
+        result: FaqEntry = await self._request("GET", f"/v1/faq/{faq_id}")
+        return result
+
+    async def port_verdicts(self, queries: list[tuple[str, int]]) -> list[PortVerdict]:
+        """Verdicts for ``(protocol, port)`` pairs, in the order given (one call each, concurrently)."""
+        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+            calls = [self._call(session, "GET", f"/v1/ports/{protocol}/{port}") for protocol, port in queries]
+            results: list[PortVerdict] = list(await asyncio.gather(*calls))
+        return results
+
+    async def deletion_check(
+        self, security_group_id: str | None, instances: list[dict[str, Any]] | None
+    ) -> DeletionCheck:
+        body: dict[str, Any] = {"security_group_id": security_group_id}
+        if instances:
+            body["instances"] = instances
+        result: DeletionCheck = await self._request("POST", "/v1/security-groups/deletion-check", body)
+        return result
+
+    async def create_handoff(
+        self,
+        *,
+        conversation_id: str,
+        channel: str,
+        language: Language,
+        reason: Literal["user_request", "repeated_failure"],
+        transcript: list[TranscriptLine],
+        candidates: list[Candidate],
+    ) -> HandoffCreated:
+        body = {
+            "conversation_id": conversation_id,
+            "channel": channel,
+            "language": language,
+            "reason": reason,
+            "transcript": transcript,
+            "candidates": candidates,
+        }
+        result: HandoffCreated = await self._request("POST", "/v1/handoffs", body)
+        return result
+
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+            return await self._call(session, method, path, json=body)
+
+    async def _call(
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        url = self.base_url + path
+        try:
+            async with session.request(method, url, json=json, params=params) as response:
+                if response.status >= 500:
+                    raise ApiUnavailable(f"{method} {url} failed with {response.status}")
+                if response.status >= 400:
+                    raise ApiRejected(response.status, await response.text())
+                return await response.json()
+        except (TimeoutError, aiohttp.ClientError) as e:
+            raise ApiUnavailable(f"{method} {url}: {e!r}") from e

@@ -1,0 +1,1 @@
+"""Custom Rasa NLU components (importable because Rasa runs with cwd bot/)."""

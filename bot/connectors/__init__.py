@@ -1,0 +1,1 @@
+"""Rasa input channels of cvm-helpdesk (importable because Rasa runs with cwd bot/)."""

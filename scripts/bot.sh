@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The Rasa side of cvm-helpdesk: train, serve, run the action server, validate, test NLU.
+#
+#   scripts/bot.sh train        train bot/models/current.tar.gz unless it is up to date
+#   scripts/bot.sh server       Rasa (REST + socket.io) on $RASA_HOST:$RASA_PORT (127.0.0.1:5005)
+#   scripts/bot.sh actions      rasa-sdk action server on $ACTIONS_HOST:$ACTIONS_PORT (127.0.0.1:5055)
+#   scripts/bot.sh validate     rasa data validate (fails on any warning)
+#   scripts/bot.sh test-nlu     rasa test nlu on bot/tests/nlu_heldout.yml, with thresholds
+#   scripts/bot.sh test-core    rasa test core on bot/tests/test_stories.yml
+#   scripts/bot.sh up           train if needed, then actions + server together (Ctrl-C stops both)
+#
+# Environment: RASA_VENV (default <repo>/.venv-rasa), HELPDESK_API_URL (the app, read by
+# the actions), ACTION_ENDPOINT_URL, RASA_TRACKER_DB, RASA_MODEL_DIR, RASA_CONFIG.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BOT="$REPO/bot"
+RASA_VENV="${RASA_VENV:-$REPO/.venv-rasa}"
+RASA="$RASA_VENV/bin/rasa"
+PY="$RASA_VENV/bin/python"
+MODEL_DIR="${RASA_MODEL_DIR:-$BOT/models}"
+MODEL_NAME="current"
+CONFIG="${RASA_CONFIG:-$BOT/config.yml}"
+MIN_INTENT_ACCURACY="${MIN_INTENT_ACCURACY:-0.95}"
+MIN_PORT_F1="${MIN_PORT_F1:-0.98}"
+
+# Without internet, telemetry stalls every command.
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}"
+export RASA_TRACKER_DB="${RASA_TRACKER_DB:-$REPO/var/rasa-tracker.db}"
+export HELPDESK_API_URL="${HELPDESK_API_URL:-http://127.0.0.1:8000}"
+
+die() { echo "bot.sh: $*" >&2; exit 1; }
+
+[[ -x "$RASA" ]] || die "no Rasa at $RASA: create it with the README's setup (or set RASA_VENV)"
+
+# Everything the model is trained from; a change to any of it makes the model stale.
+fingerprint() {
+  (cd "$BOT" && find "$(realpath --relative-to="$BOT" "$CONFIG")" domain.yml data jieba components -type f -not -path "*/__pycache__/*" -print0 \
+    | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+cmd_train() {
+  local model="$MODEL_DIR/$MODEL_NAME.tar.gz" stamp="$MODEL_DIR/$MODEL_NAME.fingerprint" fp
+  fp="$(fingerprint)"
+  if [[ -f "$model" && -f "$stamp" && "$(cat "$stamp")" == "$fp" && "${FORCE:-0}" != 1 ]]; then
+    echo "bot.sh: model up to date ($model)"
+    return 0
+  fi
+  mkdir -p "$MODEL_DIR"
+  (cd "$BOT" && "$RASA" train --config "$CONFIG" --domain domain.yml --data data \
+     --out "$MODEL_DIR" --fixed-model-name "$MODEL_NAME" --force "$@")
+  echo "$fp" > "$stamp"
+}
+
+cmd_server() {
+  [[ -f "$MODEL_DIR/$MODEL_NAME.tar.gz" ]] || die "no model in $MODEL_DIR: run scripts/bot.sh train"
+  mkdir -p "$(dirname "$RASA_TRACKER_DB")"
+  cd "$BOT"
+  exec "$RASA" run --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --enable-api --cors "*" \
+    --interface "${RASA_HOST:-127.0.0.1}" --port "${RASA_PORT:-5005}" \
+    --credentials credentials.yml --endpoints endpoints.yml "$@"
+}
+
+cmd_actions() {
+  cd "$REPO"
+  # rasa-sdk has no --interface flag; it listens on all interfaces unless
+  # SANIC_HOST says otherwise (read by its Sanic app), so pin it here.
+  export SANIC_HOST="${ACTIONS_HOST:-127.0.0.1}"
+  exec "$RASA" run actions --actions actions --port "${ACTIONS_PORT:-5055}" "$@"
+}
+
+cmd_validate() {
+  local out
+  out="$(cd "$BOT" && "$RASA" data validate --config "$CONFIG" --domain domain.yml --data data --fail-on-warnings 2>&1)" \
+    || { echo "$out"; die "rasa data validate failed"; }
+  echo "$out" | grep -v "^\s*$" | tail -n 3
+  echo "bot.sh: data valid"
+}
+
+cmd_test_nlu() {
+  local out="${NLU_RESULTS:-$REPO/var/nlu-results}"
+  cmd_train
+  rm -rf "$out" && mkdir -p "$out"
+  (cd "$BOT" && "$RASA" test nlu --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --nlu tests/nlu_heldout.yml \
+     --out "$out" --no-plot --successes >"$out/rasa-test.log" 2>&1) \
+    || { tail -n 40 "$out/rasa-test.log"; die "rasa test nlu failed"; }
+  "$PY" - "$out" "$MIN_INTENT_ACCURACY" "$MIN_PORT_F1" <<'PYEOF'
+import json, sys
+from pathlib import Path
+
+out, min_acc, min_f1 = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+intents = json.loads((out / "intent_report.json").read_text())
+entities_file = out / "RegexEntityExtractor_report.json"
+entities = json.loads(entities_file.read_text()) if entities_file.exists() else {}
+acc = intents["accuracy"]
+port_f1 = entities.get("port", {}).get("f1-score", 0.0)
+errors = json.loads((out / "intent_errors.json").read_text()) if (out / "intent_errors.json").exists() else []
+for e in errors:
+    print(f"  miss: {e['text'][:60]!r}: expected {e['intent']}, got {e['intent_prediction']['name']}")
+print(f"intent accuracy: {acc:.4f} (min {min_acc})")
+for name in ("port", "protocol", "sg_id", "instance_id", "faq_id"):
+    if name in entities:
+        print(f"entity {name}: f1 {entities[name]['f1-score']:.4f} (support {entities[name]['support']})")
+print(f"port entity F1: {port_f1:.4f} (min {min_f1})")
+sys.exit(0 if acc >= min_acc and port_f1 >= min_f1 else 1)
+PYEOF
+}
+
+cmd_test_core() {
+  cmd_train
+  local out="${CORE_RESULTS:-$REPO/var/core-results}"
+  mkdir -p "$out"
+  (cd "$BOT" && "$RASA" test core --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --stories tests/test_stories.yml \
+     --out "$out" --no-plot --fail-on-prediction-errors "$@")
+}
+
+cmd_up() {
+  cmd_train
+  "$0" actions & UP_ACTIONS_PID=$!
+  "$0" server & UP_SERVER_PID=$!
+  # Ctrl-C, or either one exiting, stops both.
+  trap 'kill -TERM "$UP_ACTIONS_PID" "$UP_SERVER_PID" 2>/dev/null; wait' INT TERM EXIT
+  wait -n "$UP_ACTIONS_PID" "$UP_SERVER_PID"
+}
+
+sub="${1:-}"; shift || true
+case "$sub" in
+  train) cmd_train "$@" ;;
+  server) cmd_server "$@" ;;
+  actions) cmd_actions "$@" ;;
+  validate) cmd_validate ;;
+  test-nlu) cmd_test_nlu ;;
+  test-core) cmd_test_core "$@" ;;
+  up) cmd_up ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; [[ -z "$sub" ]] && exit 0 || exit 2 ;;
+esac
