@@ -131,7 +131,9 @@ class EvaluateResponse(BaseModel):
 class DeletionCheckRequest(BaseModel):
     """Body of POST /v1/security-groups/deletion-check."""
 
-    security_group_id: str = Field(examples=["sg-12345678"])
+    security_group_id: str | None = Field(
+        None, examples=["sg-12345678"], description="Omit only to ask for the possible causes in general"
+    )
     instances: list[dict[str, Any]] | dict[str, Any] | None = Field(
         None,
         description="DescribeInstances' instances for the region (InstanceId, InstanceState, SecurityGroupIds), "
@@ -165,7 +167,7 @@ class BlockerBody(BaseModel):
 class DeletionCheckResponse(BaseModel):
     """Answer of POST /v1/security-groups/deletion-check."""
 
-    security_group_id: str
+    security_group_id: str | None = Field(description="null when the question named no group")
     deletable: bool | None = Field(description="null: the input does not settle it")
     blockers: list[BlockerBody]
     reasons: list[Literal["bound_instance", "recycle_bin", "referenced_by_rule"]] = Field(
@@ -178,7 +180,7 @@ class DeletionCheckResponse(BaseModel):
     @classmethod
     def of(cls, d: DeletionDiagnosis) -> DeletionCheckResponse:
         return cls(
-            security_group_id=d.security_group_id,
+            security_group_id=d.security_group_id or None,
             deletable=d.deletable,
             blockers=[BlockerBody.of(b) for b in d.blockers],
             reasons=list(d.reasons),

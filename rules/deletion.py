@@ -169,6 +169,7 @@ def _reference_blockers(group_id: str, groups: Sequence[SecurityGroup]) -> list[
 
 
 def _explanation(group_id: str, deletable: bool | None, blockers: list[Blocker], unchecked: tuple[Reason, ...]) -> str:
+    group_id = group_id or "the security group"
     words = {
         "bound_instance": "an instance still bound to it",
         "recycle_bin": (
@@ -183,7 +184,7 @@ def _explanation(group_id: str, deletable: bool | None, blockers: list[Blocker],
     if deletable is False:
         found = " ".join(b.detail for b in blockers)
         tail = f" Not checked: {', '.join(words[u] for u in unchecked)}." if unchecked else ""
-        return f"{group_id} cannot be deleted yet. {found}{tail}"
+        return f"{group_id[:1].upper()}{group_id[1:]} cannot be deleted yet. {found}{tail}"
     return (
         f"Whether {group_id} can be deleted cannot be told from the input. A security group cannot be deleted while "
         f"anything uses it; possible causes: {'; '.join(words[u] for u in unchecked)}. "

@@ -135,11 +135,15 @@ class RuleEngine:
     ) -> DeletionDiagnosis:
         """Validate raw input and diagnose why a group can or cannot be deleted.
 
+        Without a group id (``None``) and without instances or other groups, the answer
+        is the list of possible causes, as for a user who has not said which group.
+
         Raises:
             RuleValidationError: any bad field, located as in the HTTP body.
         """
         problems = ProblemCollector()
-        if not isinstance(security_group_id, str) or not security_group_id.strip():
+        unnamed = security_group_id is None and instances is None and other_groups is None
+        if not unnamed and (not isinstance(security_group_id, str) or not security_group_id.strip()):
             problems.add(("security_group_id",), "give the security group id, e.g. sg-xxxxxxxx", "missing")
         parsed_instances = None
         if instances is not None:
@@ -148,7 +152,8 @@ class RuleEngine:
         if other_groups is not None:
             groups = problems.attempt(lambda v, loc: parse_security_groups(v, loc), other_groups, ("other_groups",))
         problems.raise_if_any()
-        return diagnose_deletion(str(security_group_id).strip(), parsed_instances, groups, self.references["deletion"])
+        group_id = "" if unnamed else str(security_group_id).strip()
+        return diagnose_deletion(group_id, parsed_instances, groups, self.references["deletion"])
 
     def _upstream(self, flow: Flow) -> tuple[PortVerdict | None, bool]:
         if flow.protocol not in PORTED or flow.port is None:

@@ -265,3 +265,17 @@ def test_deletion_check_bad_input(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "instances", 0, "SecurityGroupIds"]
+
+
+def test_deletion_check_without_a_group_lists_the_possible_causes(client: TestClient) -> None:
+    body = client.post("/v1/security-groups/deletion-check", json={}).json()
+    assert body["security_group_id"] is None and body["deletable"] is None
+    assert "recycle_bin" in body["reasons"]
+    assert body["explanation"].startswith("Whether the security group can be deleted cannot be told")
+    assert "recycle bin" in body["explanation"]
+
+
+def test_deletion_check_with_instances_needs_the_group_id(client: TestClient) -> None:
+    response = client.post("/v1/security-groups/deletion-check", json={"instances": []})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "security_group_id"
