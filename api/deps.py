@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from pydantic import SecretStr
 
 from api.services import Services
-from deflection import HandoffStore
+from deflection import DeflectionStore
+from deflection.handoffs import HandoffDesk
 from index import Retriever
 from knowledge import KnowledgeBase
 from rules import RuleEngine
@@ -32,12 +35,40 @@ def get_rule_engine(services: Annotated[Services, Depends(get_services)]) -> Rul
     return services.rules
 
 
-def get_handoffs(services: Annotated[Services, Depends(get_services)]) -> HandoffStore:
+def get_handoffs(services: Annotated[Services, Depends(get_services)]) -> HandoffDesk:
     return services.handoffs
+
+
+def get_deflection(services: Annotated[Services, Depends(get_services)]) -> DeflectionStore:
+    return services.deflection
+
+
+def _bearer_matches(request: Request, secret: SecretStr) -> bool:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        token.strip().encode(), secret.get_secret_value().encode()
+    )
+
+
+def require_admin(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
+    """The admin API's lock: 503 until HELPDESK_ADMIN_TOKEN is set, 401 without the right Bearer token."""
+    secret = services.settings.admin_token
+    if secret is None or not secret.get_secret_value():
+        raise HTTPException(503, "the admin API is disabled: set HELPDESK_ADMIN_TOKEN to enable it")
+    if not _bearer_matches(request, secret):
+        raise HTTPException(401, "missing or wrong admin token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_events_token(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
+    """The event broker's token (HELPDESK_EVENTS_TOKEN), when one is set."""
+    secret = services.settings.events_token
+    if secret is not None and secret.get_secret_value() and not _bearer_matches(request, secret):
+        raise HTTPException(401, "missing or wrong events token", headers={"WWW-Authenticate": "Bearer"})
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
-HandoffsDep = Annotated[HandoffStore, Depends(get_handoffs)]
+HandoffsDep = Annotated[HandoffDesk, Depends(get_handoffs)]
+DeflectionDep = Annotated[DeflectionStore, Depends(get_deflection)]
 RuleEngineDep = Annotated[RuleEngine, Depends(get_rule_engine)]

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.rule_errors import register_rule_error_handlers
-from deflection import HandoffError
+from deflection import InvalidEventsError, RecordNotFoundError, StoreUnavailableError, SuggestionConflictError
 from index import RetrievalError
 from knowledge import EntryNotFoundError, KnowledgeError
 
@@ -25,7 +25,17 @@ def register_error_handlers(app: FastAPI) -> None:
         return _detail(503, str(exc), "unavailable")
 
     app.add_exception_handler(EntryNotFoundError, not_found)
-    app.add_exception_handler(HandoffError, not_found)
+
+    async def conflict(_: Request, exc: Exception) -> JSONResponse:
+        return _detail(409, str(exc), "conflict")
+
+    async def invalid(_: Request, exc: Exception) -> JSONResponse:
+        return _detail(422, str(exc), "invalid")
+
+    app.add_exception_handler(RecordNotFoundError, not_found)
+    app.add_exception_handler(SuggestionConflictError, conflict)
+    app.add_exception_handler(InvalidEventsError, invalid)
+    app.add_exception_handler(StoreUnavailableError, unavailable)
     app.add_exception_handler(KnowledgeError, unavailable)
     app.add_exception_handler(RetrievalError, unavailable)
     register_rule_error_handlers(app)

@@ -6,7 +6,8 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from deflection import HandoffStore
+from deflection import DeflectionStore, WebhookDeliverer
+from deflection.handoffs import HandoffDesk
 from helpdesk.settings import Settings
 from index import Retriever, make_embedder, open_index, open_or_build
 from knowledge import KnowledgeBase, load_knowledge
@@ -23,8 +24,14 @@ class Services:
     kb: KnowledgeBase
     retriever: Retriever
     rules: RuleEngine
-    handoffs: HandoffStore
+    deflection: DeflectionStore
+    handoffs: HandoffDesk
     started_at: float = field(default_factory=time.time)
+
+    def close(self) -> None:
+        """Stop the webhook worker and close the database."""
+        self.handoffs.stop()
+        self.deflection.close()
 
 
 def load_services(settings: Settings) -> Services:
@@ -43,5 +50,17 @@ def load_services(settings: Settings) -> Services:
         retriever = open_index(kb, embedder, settings.index_dir)
     # Warm the model so the first request does not pay for lazy loading.
     retriever.embedder.encode(["warm-up"])
-    handoffs = HandoffStore(settings.data_dir / "handoffs.sqlite3")
-    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), handoffs)
+    # Records, tickets and suggestions: migrated to the latest schema before serving.
+    deflection = DeflectionStore(settings.effective_database_url)
+    deliverer = None
+    if settings.handoff_webhook_url:
+        deliverer = WebhookDeliverer(
+            deflection.tickets,
+            settings.handoff_webhook_url,
+            attempts=settings.handoff_webhook_attempts,
+            backoff_s=settings.handoff_webhook_backoff_s,
+            timeout_s=settings.handoff_webhook_timeout_s,
+        )
+    handoffs = HandoffDesk(deflection.tickets, deliverer)
+    handoffs.start()
+    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), deflection, handoffs)

@@ -1,5 +1,49 @@
-"""Support deflection: hand-off records (analytics come later)."""
+"""Support deflection: every turn's outcome, hand-off tickets, analytics and learned phrasings.
 
-from deflection.handoffs import Handoff, HandoffError, HandoffStore, TranscriptLine
+No FastAPI and no Rasa here: the API (api/routes/events.py, handoffs.py, admin.py) and
+the Rasa event broker (bot/brokers/) are the edges that call this package.
+"""
 
-__all__ = ["Handoff", "HandoffError", "HandoffStore", "TranscriptLine"]
+from deflection.analytics import Filters, Summary, breakdown, iter_turns, summary, timeseries, top_faq
+from deflection.errors import (
+    DeflectionError,
+    HandoffError,
+    InvalidEventsError,
+    RecordNotFoundError,
+    StoreUnavailableError,
+    SuggestionConflictError,
+)
+from deflection.recorder import EventRecorder, RecordResult
+from deflection.store import DeflectionStore
+from deflection.suggestions import Suggestion, SuggestionStore
+from deflection.tickets import Delivery, Ticket, TicketStore, TranscriptLine
+from deflection.unanswered import UnansweredGroup, unanswered
+from deflection.webhook import WebhookDeliverer
+
+__all__ = [
+    "DeflectionError",
+    "DeflectionStore",
+    "Delivery",
+    "EventRecorder",
+    "Filters",
+    "HandoffError",
+    "InvalidEventsError",
+    "RecordNotFoundError",
+    "RecordResult",
+    "StoreUnavailableError",
+    "Suggestion",
+    "SuggestionConflictError",
+    "SuggestionStore",
+    "Summary",
+    "Ticket",
+    "TicketStore",
+    "TranscriptLine",
+    "UnansweredGroup",
+    "WebhookDeliverer",
+    "breakdown",
+    "iter_turns",
+    "summary",
+    "timeseries",
+    "top_faq",
+    "unanswered",
+]

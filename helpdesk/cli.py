@@ -18,6 +18,8 @@ index_app = typer.Typer(help="Build and inspect the retrieval index.", no_args_i
 faq_app = typer.Typer(help="Inspect the FAQ knowledge base.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 app.add_typer(faq_app, name="faq")
+db_app = typer.Typer(help="The deflection store: migrations and demo data.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
 console = Console()
 DEFAULT_EVAL = Path("tests/data/eval.jsonl")
 
@@ -96,6 +98,38 @@ def faq_list() -> None:
     for e in kb.entries:
         table.add_row(e.id, e.section, e.question, str(len(e.alternates)))
     console.print(table)
+
+
+def _store(migrate: bool = True):  # type: ignore[no-untyped-def]
+    from deflection import DeflectionStore, StoreUnavailableError
+
+    try:
+        return DeflectionStore(get_settings().effective_database_url, migrate=migrate)
+    except StoreUnavailableError as e:
+        raise _fail(str(e)) from e
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the deflection database (HELPDESK_DATABASE_URL) to the latest schema."""
+    store = _store()
+    console.print(f"{store.dialect} database at revision {store.revision}")
+    store.close()
+
+
+@db_app.command("seed-demo")
+def db_seed_demo(
+    days: Annotated[int, typer.Option(min=1, max=3650, help="Days up to today")] = 30,
+    turns: Annotated[int, typer.Option(min=1, help="About this many turns")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed")] = 7,
+) -> None:
+    """Write realistic demo conversations, feedback, suggestions and tickets (for the dashboard)."""
+    from deflection.seed import seed_demo_data
+
+    store = _store()
+    counts = seed_demo_data(store, days=days, turns=turns, seed=seed)
+    console.print(", ".join(f"{n} {name}" for name, n in counts.items()) + f" written ({store.dialect})")
+    store.close()
 
 
 @app.command()

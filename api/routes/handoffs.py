@@ -1,4 +1,4 @@
-"""Conversations handed to a human."""
+"""Conversations handed to a human (the bot posts here; see actions/handoff.py)."""
 
 from __future__ import annotations
 
@@ -7,23 +7,28 @@ from dataclasses import asdict
 from fastapi import APIRouter
 
 from api.deps import HandoffsDep
-from api.schemas import HandoffRequest, HandoffResponse
-from deflection import Handoff, TranscriptLine
+from api.schemas import HandoffRequest
+from api.schemas_deflection import TicketResponse
+from deflection import Ticket, TranscriptLine
 
 router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
 
 
-def _body(h: Handoff) -> HandoffResponse:
-    return HandoffResponse.model_validate({**asdict(h)})
+def ticket_body(ticket: Ticket) -> TicketResponse:
+    return TicketResponse.model_validate(asdict(ticket))
 
 
-@router.post("", status_code=201, response_model=HandoffResponse, summary="Record a hand-off to a human")
-def create_handoff(body: HandoffRequest, store: HandoffsDep) -> HandoffResponse:
+@router.post("", status_code=201, response_model=TicketResponse, summary="Record a hand-off to a human")
+def create_handoff(body: HandoffRequest, desk: HandoffsDep) -> TicketResponse:
+    """Store the ticket (transcript, channel, last candidates) and queue it for the helpdesk webhook
+    (``HELPDESK_HANDOFF_WEBHOOK_URL``); answers at once, without waiting for the webhook."""
     transcript = [TranscriptLine(t.sender, t.text, t.timestamp) for t in body.transcript]
     candidates = [c.model_dump() for c in body.candidates]
-    return _body(store.create(body.conversation_id, body.channel, body.language, body.reason, transcript, candidates))
+    return ticket_body(
+        desk.open(body.conversation_id, body.channel, body.language, body.reason, transcript, candidates)
+    )
 
 
-@router.get("/{handoff_id}", response_model=HandoffResponse, summary="One hand-off by id")
-def get_handoff(handoff_id: str, store: HandoffsDep) -> HandoffResponse:
-    return _body(store.get(handoff_id))
+@router.get("/{handoff_id}", response_model=TicketResponse, summary="One hand-off by id")
+def get_handoff(handoff_id: str, desk: HandoffsDep) -> TicketResponse:
+    return ticket_body(desk.tickets.get(handoff_id))

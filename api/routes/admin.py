@@ -1,0 +1,220 @@
+"""The admin API (Bearer ``HELPDESK_ADMIN_TOKEN``): analytics, exports, suggestions, tickets.
+
+The dashboard (api/routes/dashboard.py) reads these; every figure is also available as
+CSV (``?format=csv``) for people who would rather use a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from api.deps import DeflectionDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
+from api.routes.handoffs import ticket_body
+from api.schemas_deflection import (
+    BreakdownResponse,
+    SuggestionBody,
+    SuggestionList,
+    SummaryResponse,
+    TicketList,
+    TicketResponse,
+    TimeseriesResponse,
+    TopFaqResponse,
+    UnansweredResponse,
+)
+from deflection import Filters, Suggestion, analytics, unanswered
+from deflection.analytics import TURN_COLUMNS
+from knowledge import KnowledgeBase
+
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+Format = Literal["json", "csv"]
+
+
+def get_filters(
+    since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (UTC), inclusive")] = None,
+    until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (UTC), inclusive")] = None,
+    channel: Annotated[str | None, Query(max_length=50, description="Only this channel")] = None,
+    language: Annotated[str | None, Query(max_length=8, description="Only this language (zh, en)")] = None,
+) -> Filters:
+    try:
+        return Filters(since, until, channel or None, language or None)
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from e
+
+
+FiltersDep = Annotated[Filters, Depends(get_filters)]
+FormatQuery = Annotated[Format, Query(description="json (default) or csv")]
+
+
+def _csv_response(rows: Iterable[dict[str, Any]], name: str, columns: Sequence[str] | None = None) -> StreamingResponse:
+    """Rows as streamed CSV; with ``columns`` the header is written even when there are no rows."""
+
+    def chunks() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer: csv.DictWriter[str] | None = None
+        if columns is not None:
+            writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+            writer.writeheader()
+        for i, row in enumerate(rows):
+            if writer is None:
+                writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
+                writer.writeheader()
+            writer.writerow(row)
+            if i % 1000 == 999:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    return StreamingResponse(
+        chunks(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- analytics -----------------------------------------------------------------------
+
+
+@router.get("/analytics/summary", response_model=SummaryResponse, summary="Headline deflection figures")
+def get_summary(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
+    body = analytics.summary(store.engine, filters).to_json()
+    if format == "csv":
+        flat = {k: v for k, v in body.items() if k != "feedback"}
+        flat.update({f"feedback_{k}": v for k, v in body["feedback"].items()})
+        return _csv_response([flat], "summary.csv")
+    return body
+
+
+@router.get("/analytics/timeseries", response_model=TimeseriesResponse, summary="The figures per day")
+def get_timeseries(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
+    days = analytics.timeseries(store.engine, filters)
+    return _csv_response(days, "timeseries.csv") if format == "csv" else {"days": days}
+
+
+@router.get("/analytics/breakdown", response_model=BreakdownResponse, summary="The figures per channel or language")
+def get_breakdown(
+    store: DeflectionDep,
+    filters: FiltersDep,
+    by: Annotated[Literal["channel", "language"], Query(description="channel or language")],
+    format: FormatQuery = "json",
+) -> Any:
+    rows = analytics.breakdown(store.engine, filters, by)
+    return _csv_response(rows, f"breakdown-{by}.csv") if format == "csv" else {"by": by, "rows": rows}
+
+
+@router.get("/analytics/top-faq", response_model=TopFaqResponse, summary="FAQ entries answered most often")
+def get_top_faq(
+    store: DeflectionDep, kb: KnowledgeDep, filters: FiltersDep, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> Any:
+    questions = {e.id: e.question for e in kb.entries}
+    return {"rows": analytics.top_faq(store.engine, filters, questions, limit)}
+
+
+@router.get(
+    "/analytics/unanswered", response_model=UnansweredResponse, summary="Declined questions, grouped by meaning"
+)
+def get_unanswered(
+    services: ServicesDep,
+    retriever: RetrieverDep,
+    filters: FiltersDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> Any:
+    """Each group is offered as a new FAQ entry (``faq_draft``: the entry in the FAQ file's format)."""
+    groups = unanswered(
+        services.deflection.engine,
+        filters,
+        retriever.embedder.encode,
+        services.settings.unanswered_similarity,
+        limit,
+    )
+    return {"groups": [g.to_json() for g in groups]}
+
+
+# --- exports -------------------------------------------------------------------------
+
+
+@router.get("/export/turns.csv", summary="Every turn of the period, as CSV (streamed)")
+def export_turns_csv(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
+    return _csv_response(analytics.iter_turns(store.engine, filters), "turns.csv", TURN_COLUMNS)
+
+
+@router.get("/export/turns.json", summary="Every turn of the period, as a JSON array (streamed)")
+def export_turns_json(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
+    def chunks() -> Iterator[str]:
+        yield "["
+        for i, row in enumerate(analytics.iter_turns(store.engine, filters)):
+            yield ("," if i else "") + json.dumps(row, ensure_ascii=False)
+        yield "]"
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/json",
+        headers={"Content-Disposition": 'attachment; filename="turns.json"'},
+    )
+
+
+# --- suggestions ---------------------------------------------------------------------
+
+
+def _suggestion(s: Suggestion, kb: KnowledgeBase) -> SuggestionBody:
+    question = next((e.question for e in kb.entries if e.id == s.faq_id), None)
+    return SuggestionBody(**asdict(s), faq_question=question)
+
+
+@router.get("/suggestions", response_model=SuggestionList, summary="Learned alternate phrasings")
+def list_suggestions(
+    store: DeflectionDep,
+    kb: KnowledgeDep,
+    status: Annotated[Literal["pending", "accepted", "rejected", "all"], Query()] = "pending",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> SuggestionList:
+    found = store.suggestions.find(None if status == "all" else status, limit)
+    return SuggestionList(suggestions=[_suggestion(s, kb) for s in found])
+
+
+@router.post(
+    "/suggestions/{suggestion_id}/accept", response_model=SuggestionBody, summary="Write it to alternates.yaml"
+)
+def accept_suggestion(suggestion_id: int, services: ServicesDep, kb: KnowledgeDep) -> SuggestionBody:
+    """Adds the phrasing to the knowledge folder's ``alternates.yaml`` (checked by loading the FAQ with it
+    first); the index includes it from its next build (the next start rebuilds it)."""
+    accepted = services.deflection.suggestions.accept(suggestion_id, services.settings.knowledge_dir)
+    return _suggestion(accepted, kb)
+
+
+@router.post("/suggestions/{suggestion_id}/reject", response_model=SuggestionBody, summary="Do not offer it again")
+def reject_suggestion(suggestion_id: int, store: DeflectionDep, kb: KnowledgeDep) -> SuggestionBody:
+    return _suggestion(store.suggestions.reject(suggestion_id), kb)
+
+
+# --- tickets -------------------------------------------------------------------------
+
+
+@router.get("/tickets", response_model=TicketList, summary="Hand-off tickets, newest first")
+def list_tickets(
+    store: DeflectionDep,
+    status: Annotated[Literal["open", "closed", "all"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TicketList:
+    found = store.tickets.find(None if status == "all" else status, limit, offset)
+    return TicketList(tickets=[ticket_body(t) for t in found])
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketResponse, summary="One ticket, with its delivery attempts")
+def get_ticket(ticket_id: str, store: DeflectionDep) -> TicketResponse:
+    return ticket_body(store.tickets.get(ticket_id))
+
+
+@router.post("/tickets/{ticket_id}/close", response_model=TicketResponse, summary="Close a ticket")
+def close_ticket(ticket_id: str, store: DeflectionDep) -> TicketResponse:
+    return ticket_body(store.tickets.close(ticket_id))

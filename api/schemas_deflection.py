@@ -1,0 +1,132 @@
+"""Request and response bodies of the events, hand-off and admin routes (the dashboard's contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.schemas import HandoffResponse
+
+MAX_EVENTS_PER_BATCH = 5000
+
+
+class EventsBatch(BaseModel):
+    """What the Rasa event broker (bot/brokers/helpdesk_broker.py) posts."""
+
+    batch_id: str | None = Field(
+        None, max_length=64, description="Unique per batch; a retried batch with the same id is recorded once"
+    )
+    events: list[dict[str, Any]] = Field(
+        max_length=MAX_EVENTS_PER_BATCH, description="Rasa events as its event broker publishes them (with sender_id)"
+    )
+
+
+class EventsResult(BaseModel):
+    events: int
+    turns: int = Field(description="Turns (user messages) recorded from this batch")
+    duplicate: bool = Field(description="The batch id was recorded before; nothing was written")
+
+
+class DeliveryBody(BaseModel):
+    attempt: int
+    at: str
+    ok: bool
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+
+
+class TicketResponse(HandoffResponse):
+    """A hand-off as ``POST /v1/handoffs`` always returned it, plus its state and delivery."""
+
+    closed_at: str | None = None
+    delivery_status: str = Field(description="not_configured | pending | sending | delivered | failed")
+    delivery_attempts: int
+    deliveries: list[DeliveryBody] = Field(default_factory=list, description="Each webhook attempt (detail view)")
+
+
+class TicketList(BaseModel):
+    tickets: list[TicketResponse]
+
+
+class FeedbackCounts(BaseModel):
+    useful: int
+    not_useful: int
+
+
+class RatesBody(BaseModel):
+    conversations: int
+    turns: int
+    deflection_rate: float | None = Field(description="Deflected / support conversations; null without any")
+    answer_rate: float | None = Field(description="Answered questions / questions; null without questions")
+    decline_rate: float | None
+    handoffs: int = Field(description="Conversations handed to a human")
+    candidate_accept_rate: float | None = Field(description="'Did you mean' choices / declines that offered some")
+    questions: int
+    deflected: int
+    support_conversations: int
+
+
+class SummaryResponse(RatesBody):
+    feedback: FeedbackCounts
+
+
+class DayRow(RatesBody):
+    day: str = Field(description="UTC date, YYYY-MM-DD")
+
+
+class TimeseriesResponse(BaseModel):
+    days: list[DayRow]
+
+
+class BreakdownRow(RatesBody):
+    key: str
+
+
+class BreakdownResponse(BaseModel):
+    by: str
+    rows: list[BreakdownRow]
+
+
+class TopFaqRow(BaseModel):
+    faq_id: str
+    question: str | None = Field(description="As written in the FAQ; null if the entry is gone")
+    answered: int
+    useful: int
+    not_useful: int
+
+
+class TopFaqResponse(BaseModel):
+    rows: list[TopFaqRow]
+
+
+class UnansweredGroupBody(BaseModel):
+    id: str
+    count: int
+    examples: list[str]
+    suggested_question: str
+    languages: dict[str, int]
+    faq_draft: str = Field(description="The entry to add to the FAQ file, in its format; the answer is to be written")
+    alternates: list[str] = Field(description="The other examples, as alternates of the new entry")
+
+
+class UnansweredResponse(BaseModel):
+    groups: list[UnansweredGroupBody]
+
+
+class SuggestionBody(BaseModel):
+    id: int
+    faq_id: str
+    faq_question: str | None
+    phrasing: str
+    count: int = Field(description="How often users chose this entry after asking this way")
+    status: str
+    created_at: str
+    updated_at: str
+    decided_at: str | None
+    written: bool | None = Field(None, description="On accept: whether alternates.yaml changed")
+
+
+class SuggestionList(BaseModel):
+    suggestions: list[SuggestionBody]

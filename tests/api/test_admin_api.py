@@ -1,0 +1,192 @@
+"""The admin API (the dashboard's contract): the token lock, analytics, exports, suggestions, tickets."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from api.main import create_app
+from deflection.seed import seed_demo_data
+from helpdesk.settings import Settings
+from knowledge import DEFAULT_KNOWLEDGE_DIR, load_knowledge
+
+TOKEN = "admin-test-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+END = date(2025, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def admin_client(app_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("admin")
+    knowledge = root / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, knowledge)  # accepting suggestions writes here
+    settings = app_settings.model_copy(
+        update={"data_dir": root / "data", "admin_token": SecretStr(TOKEN), "knowledge_dir": knowledge}
+    )
+    with TestClient(create_app(settings)) as c:
+        seed_demo_data(c.app.state.services.deflection, days=14, turns=1500, end=END)  # type: ignore[attr-defined]
+        yield c
+
+
+@pytest.fixture(scope="module")
+def locked_client(app_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    settings = app_settings.model_copy(update={"data_dir": tmp_path_factory.mktemp("locked"), "admin_token": None})
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+ADMIN_GETS = [
+    "/v1/admin/analytics/summary",
+    "/v1/admin/analytics/timeseries",
+    "/v1/admin/analytics/breakdown?by=channel",
+    "/v1/admin/analytics/top-faq",
+    "/v1/admin/analytics/unanswered",
+    "/v1/admin/suggestions",
+    "/v1/admin/tickets",
+    "/v1/admin/tickets/ho-x",
+    "/v1/admin/export/turns.csv",
+    "/v1/admin/export/turns.json",
+]
+ADMIN_POSTS = ["/v1/admin/suggestions/1/accept", "/v1/admin/suggestions/1/reject", "/v1/admin/tickets/ho-x/close"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no token
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": TOKEN},  # the token without the Bearer scheme
+        {"Authorization": f"Basic {TOKEN}"},
+    ],
+)
+@pytest.mark.parametrize("path", ADMIN_GETS + ADMIN_POSTS)
+def test_admin_routes_refuse_without_the_token(admin_client: TestClient, path: str, headers: dict[str, str]) -> None:
+    method = "POST" if path in ADMIN_POSTS else "GET"
+    r = admin_client.request(method, path, headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("path", ADMIN_GETS)
+def test_admin_routes_are_off_until_a_token_is_set(locked_client: TestClient, path: str) -> None:
+    r = locked_client.get(path, headers=AUTH)
+    assert r.status_code == 503
+    assert "set HELPDESK_ADMIN_TOKEN" in r.json()["detail"]
+
+
+def test_summary(admin_client: TestClient) -> None:
+    body = admin_client.get("/v1/admin/analytics/summary", headers=AUTH).json()
+    keys = {"conversations", "turns", "deflection_rate", "answer_rate", "decline_rate", "candidate_accept_rate"}
+    assert keys | {"feedback", "handoffs"} <= set(body)
+    assert body["turns"] >= 1500 and 0 < body["deflection_rate"] < 1
+    assert set(body["feedback"]) == {"useful", "not_useful"}
+
+
+def test_filters_narrow_the_figures(admin_client: TestClient) -> None:
+    everything = admin_client.get("/v1/admin/analytics/summary", headers=AUTH).json()
+    slack = admin_client.get("/v1/admin/analytics/summary?channel=slack", headers=AUTH).json()
+    last_day = admin_client.get(f"/v1/admin/analytics/summary?since={END}&until={END}", headers=AUTH).json()
+    assert 0 < slack["conversations"] < everything["conversations"]
+    assert 0 < last_day["turns"] < everything["turns"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["since=2025-12-01&until=2025-11-01", "since=yesterday", "by=planet"],
+)
+def test_bad_filters_are_422(admin_client: TestClient, query: str) -> None:
+    path = "/v1/admin/analytics/breakdown" if query.startswith("by") else "/v1/admin/analytics/timeseries"
+    assert admin_client.get(f"{path}?{query}", headers=AUTH).status_code == 422
+
+
+def test_timeseries_and_breakdown(admin_client: TestClient) -> None:
+    days = admin_client.get("/v1/admin/analytics/timeseries", headers=AUTH).json()["days"]
+    assert len(days) == 14 and days[-1]["day"] == END.isoformat()
+    assert {"day", "conversations", "turns", "deflection_rate", "answer_rate", "decline_rate", "handoffs"} <= set(
+        days[0]
+    )
+    body = admin_client.get("/v1/admin/analytics/breakdown?by=language", headers=AUTH).json()
+    assert body["by"] == "language" and [r["key"] for r in body["rows"]] == ["zh", "en"]
+
+
+@pytest.mark.parametrize("name", ["summary", "timeseries", "breakdown?by=channel"])
+def test_figures_as_csv(admin_client: TestClient, name: str) -> None:
+    sep = "&" if "?" in name else "?"
+    r = admin_client.get(f"/v1/admin/analytics/{name}{sep}format=csv", headers=AUTH)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert rows and "turns" in rows[0]
+
+
+def test_top_faq_names_the_entries(admin_client: TestClient) -> None:
+    rows = admin_client.get("/v1/admin/analytics/top-faq?limit=3", headers=AUTH).json()["rows"]
+    questions = {e.id: e.question for e in load_knowledge().entries}
+    assert len(rows) == 3 and all(r["question"] == questions[r["faq_id"]] for r in rows)
+    assert rows[0]["answered"] >= rows[-1]["answered"]
+
+
+def test_unanswered_groups(admin_client: TestClient) -> None:
+    groups = admin_client.get("/v1/admin/analytics/unanswered?limit=5", headers=AUTH).json()["groups"]
+    assert len(groups) == 5
+    assert all(g["count"] >= 1 and g["examples"] and g["faq_draft"].startswith("### ") for g in groups)
+    assert groups[0]["count"] >= groups[-1]["count"]
+
+
+def test_turns_export(admin_client: TestClient) -> None:
+    summary = admin_client.get("/v1/admin/analytics/summary", headers=AUTH).json()
+    as_csv = admin_client.get("/v1/admin/export/turns.csv", headers=AUTH)
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert len(rows) == summary["turns"] and {"conversation_id", "outcome", "latency_ms"} <= set(rows[0])
+    as_json = admin_client.get(f"/v1/admin/export/turns.json?since={END}", headers=AUTH).json()
+    assert as_json and all(r["day"] == END.isoformat() for r in as_json)
+    empty = admin_client.get("/v1/admin/export/turns.csv?since=2030-01-01", headers=AUTH)
+    assert empty.text.startswith("id,conversation_id,")  # the header even without rows
+
+
+def test_accepting_a_suggestion_writes_the_knowledge_copy(admin_client: TestClient) -> None:
+    pending = admin_client.get("/v1/admin/suggestions", headers=AUTH).json()["suggestions"]
+    assert pending and all(s["faq_question"] for s in pending)
+    first, second = pending[0], pending[1]
+    accepted = admin_client.post(f"/v1/admin/suggestions/{first['id']}/accept", headers=AUTH)
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    knowledge_dir: Path = admin_client.app.state.services.settings.knowledge_dir  # type: ignore[attr-defined]
+    alternates = load_knowledge(knowledge_dir).get(first["faq_id"]).alternates
+    assert " ".join(first["phrasing"].split()) in alternates
+    again = admin_client.post(f"/v1/admin/suggestions/{first['id']}/accept", headers=AUTH)
+    assert again.status_code == 409
+    rejected = admin_client.post(f"/v1/admin/suggestions/{second['id']}/reject", headers=AUTH).json()
+    assert rejected["status"] == "rejected"
+    ids = {s["id"] for s in admin_client.get("/v1/admin/suggestions", headers=AUTH).json()["suggestions"]}
+    assert first["id"] not in ids and second["id"] not in ids
+    assert admin_client.post("/v1/admin/suggestions/999999/reject", headers=AUTH).status_code == 404
+
+
+def test_tickets_listed_shown_and_closed(admin_client: TestClient) -> None:
+    created = admin_client.post(
+        "/v1/handoffs",
+        json={
+            "conversation_id": "admin-api-test",
+            "channel": "rest",
+            "language": "zh",
+            "reason": "user_request",
+            "transcript": [{"sender": "user", "text": "转人工", "timestamp": 1.0}],
+            "candidates": [],
+        },
+    ).json()
+    opened = admin_client.get("/v1/admin/tickets?status=open&limit=1000", headers=AUTH).json()["tickets"]
+    assert created["id"] in {t["id"] for t in opened}
+    detail = admin_client.get(f"/v1/admin/tickets/{created['id']}", headers=AUTH).json()
+    assert detail["delivery_status"] == "not_configured" and detail["deliveries"] == []
+    closed = admin_client.post(f"/v1/admin/tickets/{created['id']}/close", headers=AUTH).json()
+    assert closed["status"] == "closed" and closed["closed_at"]
+    opened = admin_client.get("/v1/admin/tickets?status=open&limit=1000", headers=AUTH).json()["tickets"]
+    assert created["id"] not in {t["id"] for t in opened}
+    assert admin_client.get("/v1/admin/tickets/ho-missing", headers=AUTH).status_code == 404
