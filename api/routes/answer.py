@@ -5,16 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import RetrieverDep
+from api.metrics import MetricsDep
 from api.schemas import AnswerBody, AnswerRequest, AnswerResponse, CandidateBody
 
 router = APIRouter(prefix="/v1", tags=["answers"])
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question from the FAQ")
-async def answer(body: AnswerRequest, retriever: RetrieverDep) -> AnswerResponse:
+async def answer(body: AnswerRequest, retriever: RetrieverDep, metrics: MetricsDep) -> AnswerResponse:
     """The FAQ entry that answers ``question`` when the service is confident, and the
     best candidates either way. Answers are served exactly as written, with their source."""
     result = retriever.ask(body.question, body.top_k)
+    metrics.record_answer(result.confident)
     top = result.answer
     return AnswerResponse(
         confident=result.confident,
