@@ -11,9 +11,11 @@ COPY rules rules
 COPY api api
 COPY helpdesk helpdesk
 COPY deflection deflection
+# The deflection store's Alembic migrations, found in the working directory at start.
+COPY migrations migrations
 RUN pip install . && useradd --system --uid 10001 helpdesk && mkdir -p /app/var && chown -R helpdesk /app/var
 USER helpdesk
 RUN helpdesk index build
 EXPOSE 8000
-HEALTHCHECK --interval=10s --timeout=3s --retries=5 CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)" || exit 1
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 --start-period=60s CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=2)" || exit 1
 CMD ["helpdesk", "serve"]

@@ -1,0 +1,327 @@
+"""HTTP hardening at the edge: CORS, per-client rate limits, body size limits, headers.
+
+``install_security(app, settings)`` adds, outermost first:
+
+1. ``SecurityHeadersMiddleware`` on every response: ``nosniff``, ``no-referrer``, no framing,
+   a ``default-src 'none'`` Content Security Policy on JSON (pages that set their own
+   policy, the dashboard and the widget demo, keep it), HSTS over HTTPS.
+2. Starlette's ``CORSMiddleware``, only when ``HELPDESK_CORS_ORIGINS`` lists origins; without
+   it browsers allow same-origin calls only. No credentials: the admin API takes a Bearer
+   token, never a cookie.
+3. ``RequestLimitsMiddleware``: on public routes a token bucket per client address
+   (``HELPDESK_RATE_LIMIT``, 429 with ``Retry-After``) and a body ceiling
+   (``HELPDESK_MAX_BODY_BYTES``, 413); on the token-protected routes (admin, events) a larger
+   ceiling only. The ceiling is enforced on ``Content-Length`` before anything is read and
+   again on the bytes actually received, so a chunked upload without a length is cut off at
+   the limit instead of being buffered whole.
+
+The client address is the ASGI ``client``: uvicorn already replaces it with the
+``X-Forwarded-For`` address when the request comes from a trusted proxy
+(``FORWARDED_ALLOW_IPS``, 127.0.0.1 by default), so a client cannot pick its own address.
+Buckets live in each worker process: with ``HELPDESK_WORKERS=N`` a client may get up to N
+times the limit (the requests it makes are spread over the workers); put the same limit
+on the reverse proxy in front when that matters.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi import HTTPException as DetailedHTTPException
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from helpdesk.settings import Settings
+
+# Token-protected routes: no per-address limit (the dashboard polls, the broker batches), a
+# larger body ceiling. Probes and /metrics: neither limit (orchestrators call them often).
+PROTECTED_PREFIXES = ("/v1/admin", "/v1/events")
+UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+# Public routes whose bodies are legitimately large: a host's whole ``iptables-save`` (up to
+# 1,000,000 characters, see api/schemas_rules.py) and up to 50 security groups.
+LARGE_BODY_PATHS = {"/v1/security-groups/evaluate": 2 * 1024 * 1024}
+_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+MAX_TRACKED_CLIENTS = 50_000  # bounds memory when many addresses (or a spoofing proxy) call
+
+
+class SecurityConfigError(ValueError):
+    """A security setting cannot be parsed; the message names the variable and the format."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """``requests`` per ``period_s`` seconds, as a token bucket of that size."""
+
+    requests: int
+    period_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit | None:
+        """``"60/minute"``, ``"10/second"``, ``"1000/hour"``, ``"5/10second"``; ``"off"`` or ``"0"``: None."""
+        if text.strip().lower() in {"", "off", "none", "0", "false"}:
+            return None
+        match = _RATE.match(text)
+        if match is None or int(match.group(1)) < 1:
+            raise SecurityConfigError(
+                f"HELPDESK_RATE_LIMIT={text!r} is not a rate: write e.g. '60/minute', '10/second', '1000/hour', "
+                "or 'off' to disable"
+            )
+        count = int(match.group(2) or 1)
+        return cls(int(match.group(1)), count * _PERIODS[match.group(3).lower()])
+
+    def __str__(self) -> str:
+        return f"{self.requests}/{self.period_s:g}s"
+
+
+class TokenBuckets:
+    """One bucket per client key; each holds ``limit.requests`` tokens, refilled continuously."""
+
+    def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.rate = limit.requests / limit.period_s  # tokens per second
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, updated)
+
+    def take(self, key: str) -> float:
+        """Take a token for ``key``: 0.0 when allowed, else the seconds until one is available."""
+        now = self.clock()
+        tokens, updated = self._buckets.get(key, (float(self.limit.requests), now))
+        tokens = min(float(self.limit.requests), tokens + (now - updated) * self.rate)
+        if tokens >= 1.0:
+            self._buckets[key] = (tokens - 1.0, now)
+            if len(self._buckets) > MAX_TRACKED_CLIENTS:
+                self._forget_full(now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (1.0 - tokens) / self.rate
+
+    def _forget_full(self, now: float) -> None:
+        # A bucket that would be full again is the same as no bucket.
+        full = [k for k, (t, u) in self._buckets.items() if t + (now - u) * self.rate >= self.limit.requests]
+        for key in full:
+            del self._buckets[key]
+        if len(self._buckets) > MAX_TRACKED_CLIENTS:  # still too many: drop the oldest half
+            oldest = sorted(self._buckets, key=lambda k: self._buckets[k][1])
+            for key in oldest[: len(oldest) // 2]:
+                del self._buckets[key]
+
+
+def parse_networks(text: str, variable: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """A comma list of addresses or CIDR blocks (``127.0.0.1,10.0.0.0/8``)."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as e:
+            raise SecurityConfigError(f"{variable}: {item!r} is not an IP address or CIDR block ({e})") from e
+    return tuple(networks)
+
+
+def parse_origins(text: str) -> list[str]:
+    """``HELPDESK_CORS_ORIGINS``: a comma list of ``scheme://host[:port]`` origins."""
+    origins = []
+    for item in (part.strip().rstrip("/") for part in text.split(",")):
+        if not item:
+            continue
+        if item == "*" or not re.match(r"^https?://[^/\s?#]+$", item):
+            raise SecurityConfigError(
+                f"HELPDESK_CORS_ORIGINS: {item!r} is not an origin; list each site that embeds the widget as "
+                "scheme://host[:port], e.g. https://support.example.com ('*' is not accepted)"
+            )
+        origins.append(item)
+    return origins
+
+
+def error_body(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The app's error shape (as FastAPI's 422): ``{"detail": [{"loc", "msg", "type"}]}``."""
+    return JSONResponse(
+        status_code=status, content={"detail": [{"loc": [], "msg": message, "type": kind}]}, headers=headers
+    )
+
+
+def _too_large(limit: int) -> HTTPException:
+    # FastAPI's subclass: its detail may be a list, in the app's error shape.
+    return DetailedHTTPException(
+        status_code=413,
+        detail=[
+            {
+                "loc": ["body"],
+                "msg": f"request body larger than {limit} bytes; send a shorter question or fewer items",
+                "type": "body_too_large",
+            }
+        ],
+    )
+
+
+class RequestLimitsMiddleware:
+    """Per-client rate limit and body ceiling (pure ASGI: the body is counted as it streams)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        rate_limit: RateLimit | None,
+        max_body_bytes: int,
+        protected_max_body_bytes: int,
+        exempt: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+    ) -> None:
+        self.app = app
+        self.buckets = TokenBuckets(rate_limit) if rate_limit else None
+        self.max_body_bytes = max_body_bytes
+        self.protected_max_body_bytes = protected_max_body_bytes
+        self.exempt = tuple(exempt)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path in UNLIMITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        protected = path.startswith(PROTECTED_PREFIXES)
+        limit = self.protected_max_body_bytes if protected else max(self.max_body_bytes, LARGE_BODY_PATHS.get(path, 0))
+
+        if self.buckets is not None and not protected and scope["method"] != "OPTIONS":
+            client = self._client(scope)
+            if client is not None:
+                wait = self.buckets.take(client)
+                if wait > 0:
+                    retry_after = max(1, math.ceil(wait))
+                    response = error_body(
+                        429,
+                        f"too many requests from your address (limit {self.buckets.limit}); retry in {retry_after} s",
+                        "rate_limited",
+                        headers={"Retry-After": str(retry_after)},
+                    )
+                    await response(scope, receive, send)
+                    return
+
+        declared = self._content_length(scope)
+        if declared is not None and declared > limit:
+            await self._reject(_too_large(limit), scope, receive, send)
+            return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # FastAPI re-raises HTTPException from body reading, so this becomes the
+                    # 413 below (or the app's own HTTPException handler) and never a 400 or 500.
+                    raise _too_large(limit)
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except HTTPException as e:
+            if started or e.status_code != 413:
+                raise
+            await self._reject(e, scope, receive, send)
+
+    def _client(self, scope: Scope) -> str | None:
+        client = scope.get("client")
+        if not client:
+            return None
+        host = str(client[0])
+        if self.exempt:
+            try:
+                address = ipaddress.ip_address(host)
+            except ValueError:
+                return host
+            if any(address in network for network in self.exempt):
+                return None
+        return host
+
+    @staticmethod
+    def _content_length(scope: Scope) -> int | None:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return None
+        return None
+
+    @staticmethod
+    async def _reject(exc: HTTPException, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = exc.detail if isinstance(exc.detail, list) else [{"loc": [], "msg": str(exc.detail), "type": "error"}]
+        # Connection: close, so the server does not try to read the rest of the body.
+        response = JSONResponse(
+            status_code=exc.status_code, content={"detail": detail}, headers={"Connection": "close"}
+        )
+        await response(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every HTTP response (without overriding a route's own)."""
+
+    JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        https = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                headers.setdefault("X-Frame-Options", "DENY")
+                if headers.get("content-type", "").startswith(("application/json", "application/problem+json")):
+                    headers.setdefault("Content-Security-Policy", self.JSON_CSP)
+                if https:
+                    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_security(app: FastAPI, settings: Settings) -> None:
+    """Add the middleware above, configured from ``settings``; bad values fail at start."""
+    app.add_middleware(
+        RequestLimitsMiddleware,
+        rate_limit=RateLimit.parse(settings.rate_limit),
+        max_body_bytes=settings.max_body_bytes,
+        protected_max_body_bytes=settings.protected_max_body_bytes,
+        exempt=parse_networks(settings.rate_limit_exempt, "HELPDESK_RATE_LIMIT_EXEMPT"),
+    )
+    origins = parse_origins(settings.cors_origins)
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "Authorization"],
+            allow_credentials=False,
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeadersMiddleware)  # added last: outermost, so 429/413 get the headers too

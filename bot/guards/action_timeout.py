@@ -1,0 +1,109 @@
+"""A custom action that fails or hangs gets a polite reply, within a bounded time.
+
+Rasa 3.6 waits up to 5 minutes for the action server (``DEFAULT_REQUEST_TIMEOUT``, hard
+coded in ``rasa.core.actions.action.RemoteAction.run``, not configurable in
+endpoints.yml), and when the call fails it logs a stack trace and answers *nothing*:
+the user sees silence. Every reply of this bot comes from a custom action, so that is
+the whole bot going quiet.
+
+``install()`` wraps ``RemoteAction.run``: the call is cut off after
+``ACTION_TIMEOUT_S`` seconds (default 10: the actions' own API timeout is 5 s, after
+which they answer politely themselves), and a failed or timed-out call becomes one bot
+message, "I can't answer right now", in the user's language, with the same structured
+payload the actions send on an API outage (``{"kind": "error", "error": "unavailable"}``).
+The failure is logged as one line, without a stack trace. A rejected action
+(``ActionExecutionRejection``, a form's validation) keeps Rasa's own handling.
+
+This patches a pinned Rasa (3.6.21, requirements-rasa.txt); ``install()`` checks the
+method is the one it knows and refuses otherwise, so an upgrade fails loudly at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_S = 10.0
+TIMEOUT_ENV = "ACTION_TIMEOUT_S"
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+TEXT = {
+    "zh": "抱歉，我现在暂时无法回答，请稍后再试，或说“转人工”。",
+    "en": 'Sorry, I can\'t answer right now. Please try again in a moment, or say "human".',
+}
+_installed = False
+
+
+def timeout_s() -> float:
+    """``ACTION_TIMEOUT_S`` (seconds, > 0), read when an action runs."""
+    raw = os.environ.get(TIMEOUT_ENV, "")
+    try:
+        value = float(raw) if raw else DEFAULT_TIMEOUT_S
+    except ValueError:
+        logger.warning("%s=%r is not a number of seconds; using %s", TIMEOUT_ENV, raw, DEFAULT_TIMEOUT_S)
+        return DEFAULT_TIMEOUT_S
+    return value if value > 0 else DEFAULT_TIMEOUT_S
+
+
+def language_of(tracker: Any) -> str:
+    """zh when the user's latest message has CJK characters, else the last language slot, else en."""
+    text = (getattr(tracker, "latest_message", None) and tracker.latest_message.text) or ""
+    if _CJK.search(text):
+        return "zh"
+    if re.search(r"[A-Za-z]", text) and not text.startswith("/"):
+        return "en"
+    slot = tracker.get_slot("language") if hasattr(tracker, "get_slot") else None
+    return slot if slot in TEXT else "en"
+
+
+def unavailable_events(tracker: Any) -> list[Any]:
+    """The one bot message that replaces a failed action's output."""
+    from rasa.shared.core.events import BotUttered
+
+    lang = language_of(tracker)
+    payload = {"kind": "error", "language": lang, "error": "unavailable"}
+    return [BotUttered(TEXT[lang], data={"custom": payload, "buttons": []})]
+
+
+def install() -> None:
+    """Wrap ``RemoteAction.run`` once per process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    from rasa.core.actions import action as rasa_action
+    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
+
+    original = RemoteAction.run
+    if getattr(original, "__qualname__", "") != "RemoteAction.run":
+        raise RuntimeError(
+            "bot/guards/action_timeout.py wraps rasa's RemoteAction.run, which this Rasa version does not "
+            "have as expected; review the guard against requirements-rasa.txt"
+        )
+
+    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
+        limit = timeout_s()
+        try:
+            events: list[Any] = await asyncio.wait_for(original(self, output_channel, nlg, tracker, domain), limit)
+            return events
+        except ActionExecutionRejection:
+            raise
+        except TimeoutError:
+            logger.error(
+                "custom action '%s' did not answer within %.1f s (%s); told the user to try again",
+                self.name(),
+                limit,
+                TIMEOUT_ENV,
+            )
+        except Exception as e:  # the action server is down or failed: answer anyway, once
+            logger.error(
+                "custom action '%s' failed (%s: %s); told the user to try again", self.name(), type(e).__name__, e
+            )
+        return unavailable_events(tracker)
+
+    run.__qualname__ = "RemoteAction.run.guarded"
+    rasa_action.RemoteAction.run = run  # type: ignore[method-assign]
+    _installed = True
