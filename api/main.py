@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import register_error_handlers
-from api.routes import answer, faq, handoffs, health, ports, security_groups
+from api.metrics import install_metrics
+from api.routes import admin, answer, dashboard, events, faq, handoffs, health, ports, security_groups, widget
+from api.security import install_security
 from api.services import load_services
 from helpdesk.settings import Settings, get_settings
 
@@ -21,7 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = load_services(settings)
         yield
-        app.state.services.handoffs.close()
+        app.state.services.close()
 
     app = FastAPI(
         title="cvm-helpdesk",
@@ -31,6 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     register_error_handlers(app)
+    install_metrics(app)  # times every request by route template; serves /metrics
+    install_security(app, settings)  # CORS, rate and body limits, security headers
     for router in (health.router, answer.router, faq.router, handoffs.router, ports.router, security_groups.router):
         app.include_router(router)
+    app.include_router(dashboard.router)
+    app.include_router(events.router)
+    app.include_router(admin.router)
+    app.include_router(widget.router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge import DEFAULT_KNOWLEDGE_DIR
@@ -26,6 +26,48 @@ class Settings(BaseSettings):
     threads: int = Field(2, ge=1, le=64, description="BLAS threads for the embedding model")
     auto_build: bool = Field(True, description="Rebuild a missing or stale index at start instead of refusing")
     log_level: str = Field("info", description="uvicorn log level")
+    # Support deflection (deflection/): records, tickets, admin API.
+    database_url: str | None = Field(
+        None,
+        description="Deflection store: sqlite:///path or postgresql+psycopg://user:pass@host/db; "
+        "default sqlite:///<data_dir>/helpdesk.db (sqlite:///var/helpdesk.db)",
+    )
+    admin_token: SecretStr | None = Field(None, description="Bearer token of the admin API; unset: admin answers 503")
+    events_token: SecretStr | None = Field(
+        None, description="Bearer token the Rasa event broker must send to POST /v1/events; unset: no token asked"
+    )
+    handoff_webhook_url: str | None = Field(None, description="JSON webhook every hand-off ticket is POSTed to")
+    handoff_webhook_attempts: int = Field(6, ge=1, le=50, description="Delivery attempts per ticket")
+    handoff_webhook_backoff_s: float = Field(
+        2.0, ge=0.0, le=3600.0, description="First retry delay; doubles each attempt"
+    )
+    handoff_webhook_timeout_s: float = Field(10.0, gt=0.0, le=120.0, description="Timeout of one delivery attempt")
+    unanswered_similarity: float = Field(
+        0.5, gt=0.0, le=1.0, description="Cosine at which two unanswered questions are grouped together"
+    )
+    # HTTP hardening (api/security.py).
+    cors_origins: str = Field(
+        "",
+        description="Comma list of origins allowed to call the API from a browser (the sites embedding the "
+        "widget, e.g. https://support.example.com); empty: same-origin only",
+    )
+    rate_limit: str = Field(
+        "60/minute", description="Requests per client address on public routes ('60/minute', '10/second'; 'off')"
+    )
+    rate_limit_exempt: str = Field(
+        "127.0.0.1,::1",
+        description="Comma list of addresses/CIDR blocks not rate limited (the action server, which asks for "
+        "every chat user); empty: none",
+    )
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body on public routes (413 above)")
+    protected_max_body_bytes: int = Field(
+        4 * 1024 * 1024, ge=1024, description="Largest request body on the token-protected admin and events routes"
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        """``database_url``, or a SQLite file in ``data_dir``."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'helpdesk.db'}"
 
 
 @lru_cache

@@ -2,7 +2,7 @@
 # The Rasa side of cvm-helpdesk: train, serve, run the action server, validate, test NLU.
 #
 #   scripts/bot.sh train        train bot/models/current.tar.gz unless it is up to date
-#   scripts/bot.sh server       Rasa (REST + socket.io) on $RASA_HOST:$RASA_PORT (127.0.0.1:5005)
+#   scripts/bot.sh server       Rasa (REST, socket.io; Slack, WeCom if set) on $RASA_HOST:$RASA_PORT (127.0.0.1:5005)
 #   scripts/bot.sh actions      rasa-sdk action server on $ACTIONS_HOST:$ACTIONS_PORT (127.0.0.1:5055)
 #   scripts/bot.sh validate     rasa data validate (fails on any warning)
 #   scripts/bot.sh test-nlu     rasa test nlu on bot/tests/nlu_heldout.yml, with thresholds
@@ -10,7 +10,9 @@
 #   scripts/bot.sh up           train if needed, then actions + server together (Ctrl-C stops both)
 #
 # Environment: RASA_VENV (default <repo>/.venv-rasa), HELPDESK_API_URL (the app, read by
-# the actions), ACTION_ENDPOINT_URL, RASA_TRACKER_DB, RASA_MODEL_DIR, RASA_CONFIG.
+# the actions), ACTION_ENDPOINT_URL, RASA_TRACKER_DB, RASA_MODEL_DIR, RASA_CONFIG,
+# HELPDESK_EVENTS_URL and HELPDESK_EVENTS_TOKEN (Rasa's event broker, see bot/endpoints.yml),
+# SLACK_* and WECOM_* (the Slack and WeCom channels, present only when set: bot/credentials.yml).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +32,9 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 export ACTION_ENDPOINT_URL="${ACTION_ENDPOINT_URL:-http://127.0.0.1:5055/webhook}"
 export RASA_TRACKER_DB="${RASA_TRACKER_DB:-$REPO/var/rasa-tracker.db}"
 export HELPDESK_API_URL="${HELPDESK_API_URL:-http://127.0.0.1:8000}"
+# Where Rasa's event broker records turns (bot/endpoints.yml); the token must match the app's.
+export HELPDESK_EVENTS_URL="${HELPDESK_EVENTS_URL:-$HELPDESK_API_URL/v1/events}"
+export HELPDESK_EVENTS_TOKEN="${HELPDESK_EVENTS_TOKEN:-}"
 
 die() { echo "bot.sh: $*" >&2; exit 1; }
 

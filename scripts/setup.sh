@@ -56,11 +56,13 @@ if ! stamp_ok .venv-rasa/.setup-stamp "$RASA_HASH"; then
   echo "$RASA_HASH" > .venv-rasa/.setup-stamp
 fi
 
-# --- browser for the widget tests ------------------------------------------------
-if [[ $DEV == 1 ]] && ! command -v chromium >/dev/null 2>&1; then
-  say "Chromium (Debian package) for the browser tests"
-  if [[ $(id -u) == 0 ]]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
+# --- browser for the widget and dashboard tests ------------------------------------
+# Debian's Chromium (Playwright drives it; no browser download), and a CJK font so
+# Chinese renders in the screenshots.
+if [[ $DEV == 1 ]] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "wenquanyi"; }; then
+  say "Chromium and a CJK font (Debian packages) for the browser tests"
+  SUDO=""; [[ $(id -u) == 0 ]] || SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 
 # --- data ----------------------------------------------------------------------

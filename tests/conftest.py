@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 # The real app + action server + Rasa, for end-to-end tests in any folder (``bot_stack``).
 pytest_plugins = ["tests.stack"]
+
+# Tests send many requests from one client; the per-client rate limit (api/security.py)
+# is off unless a test asks for one (tests/security/ sets it explicitly). Servers the
+# tests start inherit this too.
+os.environ.setdefault("HELPDESK_RATE_LIMIT", "off")
 
 _real_connect = socket.socket.connect
 

@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.channels.fakes import ChannelFakes, start_channel_fakes
+
 REPO = Path(__file__).resolve().parents[1]
 BOT_SH = REPO / "scripts" / "bot.sh"
 APP_START_TIMEOUT_S = 300.0  # may build the retrieval index first
@@ -102,6 +104,12 @@ class BotStack:
     actions_url: str
     rasa_url: str
     services: list[Service]
+    admin_token: str = ""
+
+    def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the app's admin API with the stack's admin token."""
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        return self.api(method, path, headers=headers, **kwargs)
 
     def say(self, text: str, sender: str) -> list[dict[str, Any]]:
         """Send one user message over Rasa's REST channel; the bot's messages."""
@@ -131,7 +139,14 @@ class BotStack:
 
 
 @pytest.fixture(scope="session")
-def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotStack]:
+def channel_fakes() -> Iterator[ChannelFakes]:
+    """Local fakes of Slack's and WeCom's APIs; ``bot_stack`` enables both channels against them."""
+    with start_channel_fakes() as fakes:
+        yield fakes
+
+
+@pytest.fixture(scope="session")
+def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFakes) -> Iterator[BotStack]:
     venv = rasa_venv()
     trained = run_bot_sh("train")
     if trained.returncode != 0:
@@ -142,18 +157,25 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotStack]:
     app_url = f"http://127.0.0.1:{app_port}"
     actions_url = f"http://127.0.0.1:{actions_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
+    admin_token = f"admin-{uuid.uuid4().hex}"
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "HELPDESK_DATABASE_URL"},  # the stack's store is its own
         "PYTHONPATH": str(REPO),
         "RASA_VENV": str(venv),
         "RASA_TELEMETRY_ENABLED": "false",
         "HELPDESK_PORT": str(app_port),
         "HELPDESK_DATA_DIR": str(work / "app-data"),  # hand-offs of the tests stay out of var/
         "HELPDESK_API_URL": app_url,
+        "HELPDESK_RASA_URL": rasa_url,  # the widget served by the app talks to this Rasa
+        # Rasa's event broker records every turn in the app (bot/endpoints.yml).
+        "HELPDESK_EVENTS_URL": f"{app_url}/v1/events",
+        "HELPDESK_EVENTS_TOKEN": f"events-{uuid.uuid4().hex}",
+        "HELPDESK_ADMIN_TOKEN": admin_token,
         "ACTIONS_PORT": str(actions_port),
         "ACTION_ENDPOINT_URL": f"{actions_url}/webhook",
         "RASA_PORT": str(rasa_port),
         "RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
+        **channel_fakes.env,  # the Slack and WeCom channels, pointed at the fakes
     }
     services: list[Service] = []
     try:
@@ -171,7 +193,7 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotStack]:
             lambda: bool(httpx.get(f"{rasa_url}/status", timeout=2).json().get("model_file")),
             RASA_START_TIMEOUT_S,
         )
-        yield BotStack(app_url, actions_url, rasa_url, services)
+        yield BotStack(app_url, actions_url, rasa_url, services, admin_token)
     finally:
         for service in reversed(services):
             service.stop()
