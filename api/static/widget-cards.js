@@ -160,7 +160,7 @@ function faqSearchCard(item, ctx) {
     }
     row.append(chip);
   });
-  const intro = el("p", "", [candidates.length ? t.searchCandidates : t.searchNothing]);
+  const intro = el("div", "md", [el("p", "", [candidates.length ? t.searchCandidates : t.searchNothing])]);
   return el("div", "bubble bot-bubble fallback", [intro, candidates.length ? row : null].filter(Boolean));
 }
 

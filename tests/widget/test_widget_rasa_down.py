@@ -70,7 +70,7 @@ def test_rasa_down_faq_search_then_back_to_the_bot(bot_stack: Any, widget_page: 
     offer = widget_page.ask(vague, "faq_search")
     chips = offer.locator(".chip")
     assert chips.all_inner_texts() == [c["question"] for c in search["candidates"]]
-    assert offer.locator(".bubble > p").inner_text() == "没有找到完全匹配的答案，您是想问下面这些问题吗？"
+    assert offer.locator(".md").inner_text() == "没有找到完全匹配的答案，您是想问下面这些问题吗？"
     widget_page.shot("16-rasa-down-candidates-zh")
 
     first = search["candidates"][0]
@@ -248,7 +248,7 @@ def test_data_api_url_overrides_where_the_faq_search_goes(fake_rasa_url: str, wi
     widget_page.connected("down")
     reply = widget_page.ask("something the FAQ does not know", "faq_search")
     assert seen == ["https://helpdesk.example/api/v1/answer"]
-    assert reply.locator(".bubble > p").inner_text() == "Nothing in the FAQ matches; please try other words."
+    assert reply.locator(".md").inner_text() == "Nothing in the FAQ matches; please try other words."
     assert reply.locator(".chip").count() == 0
 
 
