@@ -13,8 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-# The real app + action server + Rasa, for end-to-end tests in any folder (``bot_stack``).
-pytest_plugins = ["tests.stack"]
+# The real app + action server + Rasa, for end-to-end tests in any folder (``bot_stack``),
+# and one shared headless Chromium (``browser``).
+pytest_plugins = ["tests.stack", "tests.browser"]
 
 # Tests send many requests from one client; the per-client rate limit (api/security.py)
 # is off unless a test asks for one (tests/security/ sets it explicitly). Servers the

@@ -9,7 +9,6 @@ routes the page's WebSocket and REST calls to them). Screenshots go to artifacts
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import threading
@@ -27,15 +26,6 @@ from api.routes import widget
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "widget"
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REPLY_TIMEOUT_MS = 30_000
 # Nothing listens on the discard port: pages whose Rasa is played by the test itself.
 NOWHERE = "http://127.0.0.1:9"
@@ -89,24 +79,6 @@ def fake_rasa_url() -> Iterator[str]:
     served = serve_widget(NOWHERE)
     yield served.url
     served.stop()
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"no chromium at {CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM; "
-            "the widget's tests need a real browser and do not skip without it.",
-            pytrace=False,
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: pip install -e '.[dev]' (never 'playwright install')", pytrace=False)
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @dataclass
