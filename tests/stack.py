@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import uuid
@@ -24,6 +23,7 @@ import httpx
 import pytest
 
 from tests.channels.fakes import ChannelFakes, start_channel_fakes
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 BOT_SH = REPO / "scripts" / "bot.sh"
@@ -40,12 +40,6 @@ def rasa_venv() -> Path:
             pytrace=False,
         )
     return venv
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_bot_sh(*args: str, timeout: float = 900.0) -> subprocess.CompletedProcess[str]:

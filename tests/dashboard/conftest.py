@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,49 +19,18 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from fastapi import FastAPI
 
 from tests.dashboard.contract_app import contract_app
+from tests.servers import free_port, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "dashboard"
 UI_TIMEOUT_MS = 15_000
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class ThreadServer:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def serve_in_thread(app: FastAPI) -> ThreadServer:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name=f"dashboard-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the dashboard test server did not start", pytrace=False)
-        time.sleep(0.05)
-    return ThreadServer(f"http://127.0.0.1:{port}", server, thread)
-
-
 @pytest.fixture(scope="session")
 def contract_url() -> Iterator[str]:
-    served = serve_in_thread(contract_app())
+    served = serve_in_thread(contract_app(), "dashboard")
     yield served.url
     served.stop()
 
@@ -71,7 +38,7 @@ def contract_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def unconfigured_url() -> Iterator[str]:
     """The contract API of a server with no admin token configured (every admin call: 503)."""
-    served = serve_in_thread(contract_app(token=None))
+    served = serve_in_thread(contract_app(token=None), "dashboard")
     yield served.url
     served.stop()
 

@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from api.routes import widget
+from tests.servers import ThreadServer, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "artifacts" / "widget"
@@ -31,38 +28,12 @@ REPLY_TIMEOUT_MS = 30_000
 NOWHERE = "http://127.0.0.1:9"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class WidgetServer:
-    url: str
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
-def serve_widget(rasa_url: str) -> WidgetServer:
+def serve_widget(rasa_url: str) -> ThreadServer:
     """The widget's router alone, on a free port, with ``rasa_url`` as its Rasa."""
     app = FastAPI()
     app.include_router(widget.router)
     app.dependency_overrides[widget.get_rasa_url] = lambda: rasa_url
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name=f"widget-{port}", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the widget test server did not start", pytrace=False)
-        time.sleep(0.05)
-    return WidgetServer(f"http://127.0.0.1:{port}", server, thread)
+    return serve_in_thread(app, "widget")
 
 
 @pytest.fixture(scope="session")
