@@ -20,7 +20,7 @@ find_python() {  # find_python 3.11 -> path of a python of that minor version
   local want="$1" candidate
   for candidate in "python$want" "$(command -v pyenv >/dev/null && echo "$(pyenv root)/versions/$(pyenv versions --bare 2>/dev/null | grep "^$want\." | tail -1)/bin/python$want")" python3; do
     if [[ -n "$candidate" ]] && command -v "$candidate" >/dev/null 2>&1 \
-       && [[ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" == "$want" ]]; then
+       && [[ "$("$candidate" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" == "$want" ]]; then
       command -v "$candidate"; return 0
     fi
   done
