@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,6 +12,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from helpdesk.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from index import Retriever
 
 app = typer.Typer(help="cvm-helpdesk: answers about CVM ports and security groups.", no_args_is_help=True)
 index_app = typer.Typer(help="Build and inspect the retrieval index.", no_args_is_help=True)
@@ -25,11 +28,11 @@ DEFAULT_EVAL = Path("tests/data/eval.jsonl")
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
+    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
     return typer.Exit(code=1)
 
 
-def _open_retriever(settings: Settings, rebuild: bool = True):  # type: ignore[no-untyped-def]
+def _open_retriever(settings: Settings, rebuild: bool = True) -> Retriever:
     from index import RetrievalError, make_embedder, open_or_build
     from knowledge import KnowledgeError, load_knowledge
 
@@ -162,14 +165,46 @@ def serve(
     import uvicorn
 
     settings = get_settings()
+    worker_count = workers or settings.workers
+    # Check (and, with HELPDESK_AUTO_BUILD, rebuild) the index once, here, before any
+    # worker starts: a refused start then exits non-zero with the reason instead of each
+    # worker failing on its own, and several workers never race to rebuild it.
+    _open_retriever(settings, rebuild=settings.auto_build)
+    _migrate_store(settings)
+    if worker_count > 1:
+        _prepare_multiprocess_metrics(settings)
     uvicorn.run(
         "api.asgi:app",
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=worker_count,
         log_level=settings.log_level,
         factory=False,
     )
+
+
+def _migrate_store(settings: Settings) -> None:
+    """Reach the deflection store and migrate it once before the workers start."""
+    from deflection import DeflectionError, DeflectionStore
+
+    try:
+        DeflectionStore(settings.effective_database_url).close()
+    except DeflectionError as e:
+        raise _fail(str(e)) from e
+
+
+def _prepare_multiprocess_metrics(settings: Settings) -> None:
+    """With several workers, /metrics must add up every worker: give prometheus-client a
+    fresh directory (``PROMETHEUS_MULTIPROC_DIR``) unless one is set, emptied at each start."""
+    import os
+    import shutil
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return
+    directory = (settings.data_dir / "prometheus-multiproc").resolve()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 @app.command("eval")
