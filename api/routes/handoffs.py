@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from api.deps import HandoffsDep
+from api.deps import HandoffsDep, require_admin
 from api.schemas import HandoffRequest
 from api.schemas_deflection import TicketResponse
 from deflection import Ticket, TranscriptLine
@@ -29,6 +29,11 @@ def create_handoff(body: HandoffRequest, desk: HandoffsDep) -> TicketResponse:
     )
 
 
-@router.get("/{handoff_id}", response_model=TicketResponse, summary="One hand-off by id")
+@router.get(
+    "/{handoff_id}",
+    response_model=TicketResponse,
+    summary="One hand-off by id (admin token: it holds the conversation)",
+    dependencies=[Depends(require_admin)],
+)
 def get_handoff(handoff_id: str, desk: HandoffsDep) -> TicketResponse:
     return ticket_body(desk.tickets.get(handoff_id))

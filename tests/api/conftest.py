@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.main import create_app
 from helpdesk.settings import Settings
+
+ADMIN_TOKEN = "test-admin-token"
+ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture(scope="session")
 def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root: Path = tmp_path_factory.mktemp("app")
-    return Settings(index_dir=root / "index", data_dir=root / "data", threads=2)
+    return Settings(index_dir=root / "index", data_dir=root / "data", threads=2, admin_token=SecretStr(ADMIN_TOKEN))
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.conftest import ADMIN_HEADERS
+
 
 def test_health_and_readiness(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
@@ -81,10 +83,11 @@ def test_handoff_is_recorded_and_read_back(client: TestClient) -> None:
     }
     created = client.post("/v1/handoffs", json=payload)
     assert created.status_code == 201
-    got = client.get(f"/v1/handoffs/{created.json()['id']}").json()
+    assert client.get(f"/v1/handoffs/{created.json()['id']}").status_code == 401  # holds the conversation
+    got = client.get(f"/v1/handoffs/{created.json()['id']}", headers=ADMIN_HEADERS).json()
     assert got["transcript"][0]["text"] == "转人工" and got["status"] == "open"
     assert client.post("/v1/handoffs", json={**payload, "language": "fr"}).status_code == 422
-    assert client.get("/v1/handoffs/ho-missing").status_code == 404
+    assert client.get("/v1/handoffs/ho-missing", headers=ADMIN_HEADERS).status_code == 404
 
 
 def test_openapi_docs_are_served(client: TestClient) -> None:

@@ -98,6 +98,6 @@ def test_handoff_contract_still_holds(events_client: TestClient) -> None:
     assert ticket["id"].startswith("ho-") and ticket["status"] == "open"
     assert ticket["transcript"][0] == {"sender": "user", "text": "help", "timestamp": 1.5}
     assert ticket["candidates"] == body["candidates"]
-    fetched = events_client.get(f"/v1/handoffs/{ticket['id']}").json()
+    fetched = events_client.get(f"/v1/handoffs/{ticket['id']}", headers=ADMIN).json()
     assert fetched["conversation_id"] == "ev-h" and fetched["reason"] == "repeated_failure"
-    assert events_client.get("/v1/handoffs/ho-nothere").status_code == 404
+    assert events_client.get("/v1/handoffs/ho-nothere", headers=ADMIN).status_code == 404

@@ -163,7 +163,7 @@ def test_handoff_on_request_is_recorded_with_the_transcript(bot_stack: Any, send
     assert payload["language"] == "zh" and payload["reason"] == "user_request"
     assert payload["ticket_id"] in reply
 
-    record = bot_stack.api("GET", f"/v1/handoffs/{payload['ticket_id']}")
+    record = bot_stack.admin("GET", f"/v1/handoffs/{payload['ticket_id']}")
     assert record["conversation_id"] == sender
     assert record["channel"] == "rest"
     assert record["reason"] == "user_request"
@@ -179,7 +179,7 @@ def test_two_unhelpful_answers_hand_off(bot_stack: Any, sender: str) -> None:
     _, second = bot_stack.chat("still not working", sender)
     payload = only(second, "handoff")
     assert payload["reason"] == "repeated_failure" and payload["language"] == "en"
-    assert bot_stack.api("GET", f"/v1/handoffs/{payload['ticket_id']}")["reason"] == "repeated_failure"
+    assert bot_stack.admin("GET", f"/v1/handoffs/{payload['ticket_id']}")["reason"] == "repeated_failure"
 
 
 def test_two_unsure_answers_in_a_row_hand_off_with_candidates(bot_stack: Any, sender: str) -> None:
@@ -189,7 +189,7 @@ def test_two_unsure_answers_in_a_row_hand_off_with_candidates(bot_stack: Any, se
     assert [p["kind"] for p in first] == ["fallback"]
     _, second = bot_stack.chat(unsure[1], sender)
     assert [p["kind"] for p in second] == ["fallback", "text", "handoff"]
-    record = bot_stack.api("GET", f"/v1/handoffs/{second[-1]['ticket_id']}")
+    record = bot_stack.admin("GET", f"/v1/handoffs/{second[-1]['ticket_id']}")
     assert record["reason"] == "repeated_failure"
     assert record["candidates"] == second[0]["candidates"]
 

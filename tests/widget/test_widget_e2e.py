@@ -125,7 +125,7 @@ def test_handoff_shows_its_ticket(widget_url: str, widget_page: Any, bot_stack: 
     card = widget_page.ask("转人工", "handoff")
     ticket = card.locator(".ticket code").inner_text()
     assert ticket in widget_page.page.locator(".banner").inner_text()
-    record = bot_stack.api("GET", f"/v1/handoffs/{ticket}")
+    record = bot_stack.admin("GET", f"/v1/handoffs/{ticket}")
     assert record["conversation_id"] == widget_page.stored()["sessionId"]
     assert record["channel"] == "socketio"
     widget_page.shot("07-handoff-zh")
