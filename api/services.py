@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from deflection import DeflectionStore, WebhookDeliverer
 from deflection.handoffs import HandoffDesk
 from helpdesk.settings import Settings
-from index import Retriever, make_embedder, open_index, open_or_build
+from index import Retriever, make_embedder, open_or_build
 from knowledge import KnowledgeBase, load_knowledge
 from rules import RuleEngine
 
@@ -42,12 +42,9 @@ def load_services(settings: Settings) -> Services:
     """
     kb = load_knowledge(settings.knowledge_dir)
     embedder = make_embedder(settings.model, settings.threads)
-    if settings.auto_build:
-        retriever, rebuilt = open_or_build(kb, embedder, settings.index_dir, rebuild=True)
-        if rebuilt:
-            log.warning("index rebuilt at start: %s", rebuilt)
-    else:
-        retriever = open_index(kb, embedder, settings.index_dir)
+    retriever, rebuilt = open_or_build(kb, embedder, settings.index_dir, rebuild=settings.auto_build)
+    if rebuilt:
+        log.warning("index rebuilt at start: %s", rebuilt)
     # Warm the model so the first request does not pay for lazy loading.
     retriever.embedder.encode(["warm-up"])
     # Records, tickets and suggestions: migrated to the latest schema before serving.

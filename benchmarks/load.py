@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from helpdesk.bench import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = [
@@ -232,12 +233,6 @@ async def _run_async(target: str, base_url: str, connections: int, duration: flo
 
 
 # --- processes ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float, check: Any) -> None:

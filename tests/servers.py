@@ -1,8 +1,7 @@
-"""Local servers for tests: a free loopback port, and an ASGI app served in a thread."""
+"""Local servers for tests: an ASGI app served in a thread; free_port is the benchmarks' own."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -11,12 +10,9 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from helpdesk.bench import free_port
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["ThreadServer", "free_port", "serve_in_thread"]
 
 
 @dataclass
