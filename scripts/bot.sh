@@ -11,7 +11,7 @@
 #
 # Environment: RASA_VENV (default <repo>/.venv-rasa), HELPDESK_API_URL (the app, read by
 # the actions), ACTION_ENDPOINT_URL, RASA_TRACKER_DB, RASA_MODEL_DIR, RASA_CONFIG,
-# HELPDESK_EVENTS_URL and HELPDESK_EVENTS_TOKEN (Rasa's event broker, see bot/endpoints.yml),
+# HELPDESK_EVENTS_URL, HELPDESK_EVENTS_TOKEN and HELPDESK_EVENTS_SPOOL (Rasa's event broker, see bot/endpoints.yml),
 # SLACK_* and WECOM_* (the Slack and WeCom channels, present only when set: bot/credentials.yml).
 set -euo pipefail
 
@@ -35,6 +35,8 @@ export HELPDESK_API_URL="${HELPDESK_API_URL:-http://127.0.0.1:8000}"
 # Where Rasa's event broker records turns (bot/endpoints.yml); the token must match the app's.
 export HELPDESK_EVENTS_URL="${HELPDESK_EVENTS_URL:-$HELPDESK_API_URL/v1/events}"
 export HELPDESK_EVENTS_TOKEN="${HELPDESK_EVENTS_TOKEN:-}"
+# Batches the app cannot take yet wait on disk here (bot/brokers/spool.py).
+export HELPDESK_EVENTS_SPOOL="${HELPDESK_EVENTS_SPOOL:-$REPO/var/event-spool}"
 
 die() { echo "bot.sh: $*" >&2; exit 1; }
 

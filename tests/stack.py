@@ -164,6 +164,7 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFa
         # Rasa's event broker records every turn in the app (bot/endpoints.yml).
         "HELPDESK_EVENTS_URL": f"{app_url}/v1/events",
         "HELPDESK_EVENTS_TOKEN": f"events-{uuid.uuid4().hex}",
+        "HELPDESK_EVENTS_SPOOL": str(work / "event-spool"),
         "HELPDESK_ADMIN_TOKEN": admin_token,
         "ACTIONS_PORT": str(actions_port),
         "ACTION_ENDPOINT_URL": f"{actions_url}/webhook",

@@ -6,10 +6,13 @@ Configured in bot/endpoints.yml::
       type: brokers.helpdesk_broker.HelpdeskEventBroker
       url: ${HELPDESK_EVENTS_URL}
       token: ${HELPDESK_EVENTS_TOKEN}
+      spool_dir: ${HELPDESK_EVENTS_SPOOL}
 
 Rasa imports it by that dotted path with bot/ as its working directory (``rasa``
 puts the working directory on ``sys.path``). Publishing only queues the event (see
-``shipper.EventShipper``), so a turn is never slowed down or broken by the recording.
+``shipper.EventShipper``), so a turn is never slowed down or broken by the recording;
+with ``spool_dir`` what cannot be sent yet (the app or its database is down) is kept on
+disk and sent when the app is back, so no turn's record is lost.
 """
 
 from __future__ import annotations
@@ -32,7 +35,10 @@ _OPTIONS = {
     "flush_interval_s": float,
     "max_retries": int,
     "retry_backoff_s": float,
+    "max_backoff_s": float,
     "timeout_s": float,
+    "spool_dir": str,
+    "spool_max_bytes": int,
 }
 
 
@@ -51,6 +57,11 @@ class HelpdeskEventBroker(EventBroker):
             return None
         token = broker_config.token or broker_config.kwargs.get("token") or None
         options = {k: cast(broker_config.kwargs[k]) for k, cast in _OPTIONS.items() if broker_config.kwargs.get(k)}
+        if not options.get("spool_dir"):
+            logger.warning(
+                "helpdesk event broker: no spool_dir (HELPDESK_EVENTS_SPOOL): records are lost "
+                "if the app stays down longer than a few retries"
+            )
         logger.info("helpdesk event broker: recording turns at %s", broker_config.url)
         return cls(broker_config.url, token, **options)
 

@@ -89,7 +89,7 @@ def test_the_schema_rejects_a_broken_file(compose: dict[str, Any]) -> None:
 
 
 def test_all_parts_are_there(compose: dict[str, Any]) -> None:
-    assert set(compose["services"]) == {"app", "actions", "rasa", "redis", "postgres"}
+    assert set(compose["services"]) == {"app", "actions", "rasa", "redis", "postgres", "spool-init"}
 
 
 def test_every_variable_is_documented_and_every_documented_one_used() -> None:
@@ -195,12 +195,22 @@ def test_ports_are_valid_and_match_what_the_services_listen_on(compose: dict[str
 
 def test_health_checks_restart_policies_and_start_order(compose: dict[str, Any]) -> None:
     services = compose["services"]
+    one_shot = {"spool-init"}  # runs once before Rasa, then exits: no restart, no health check
     for name, service in services.items():
+        if name in one_shot:
+            assert "restart" not in service and service.get("entrypoint"), name
+            continue
         assert service.get("restart") == "unless-stopped", name
         assert service.get("healthcheck", {}).get("test"), f"{name} has no health check"
         for dependency, condition in (service.get("depends_on") or {}).items():
             assert dependency in services, f"{name} depends on unknown {dependency}"
-            assert condition["condition"] == "service_healthy"
+            expected = "service_completed_successfully" if dependency in one_shot else "service_healthy"
+            assert condition["condition"] == expected, (name, dependency)
+    # The spool-init service prepares the very volume Rasa spools to.
+    spool = services["rasa"]["environment"]["HELPDESK_EVENTS_SPOOL"]
+    assert f"event-spool:{spool}" in services["rasa"]["volumes"]
+    assert f"event-spool:{spool}" in services["spool-init"]["volumes"]
+    assert services["spool-init"]["entrypoint"][-1] == spool
 
 
 def test_app_variables_are_real_settings(compose: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ def base_env(work: Path) -> dict[str, str]:
         "HELPDESK_DATA_DIR": str(work / "app-data"),
         "HELPDESK_RATE_LIMIT": "off",
         "RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
+        "HELPDESK_EVENTS_SPOOL": str(work / "event-spool"),
     }
 
 
