@@ -36,6 +36,7 @@ def get_rule_engine(services: Annotated[Services, Depends(get_services)]) -> Rul
 
 
 def get_handoffs(services: Annotated[Services, Depends(get_services)]) -> HandoffDesk:
+    # Both raise StoreUnavailableError (503) while the database has not answered since start.
     return services.handoffs
 
 

@@ -6,7 +6,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from api.rule_errors import register_rule_error_handlers
-from deflection import InvalidEventsError, RecordNotFoundError, StoreUnavailableError, SuggestionConflictError
+from deflection import (
+    OUTAGE_ERRORS,
+    InvalidEventsError,
+    RecordNotFoundError,
+    StoreUnavailableError,
+    SuggestionConflictError,
+)
 from index import RetrievalError
 from knowledge import EntryNotFoundError, KnowledgeError
 
@@ -36,6 +42,17 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SuggestionConflictError, conflict)
     app.add_exception_handler(InvalidEventsError, invalid)
     app.add_exception_handler(StoreUnavailableError, unavailable)
+
+    async def database_down(_: Request, exc: Exception) -> JSONResponse:
+        return _detail(
+            503,
+            "the deflection database does not answer; answers and rules still work, and the bot keeps "
+            "its records until the database is back: retry in a minute",
+            "unavailable",
+        )
+
+    for outage in OUTAGE_ERRORS:  # the database went away while the app was running
+        app.add_exception_handler(outage, database_down)
     app.add_exception_handler(KnowledgeError, unavailable)
     app.add_exception_handler(RetrievalError, unavailable)
     register_rule_error_handlers(app)

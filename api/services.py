@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from deflection import DeflectionStore, WebhookDeliverer
+from deflection import DeflectionStore, StoreGate, WebhookDeliverer
 from deflection.handoffs import HandoffDesk
 from helpdesk.settings import Settings
 from index import Retriever, make_embedder, open_or_build
@@ -24,14 +24,25 @@ class Services:
     kb: KnowledgeBase
     retriever: Retriever
     rules: RuleEngine
-    deflection: DeflectionStore
-    handoffs: HandoffDesk
+    store: StoreGate
+    desk: HandoffDesk
     started_at: float = field(default_factory=time.time)
+
+    @property
+    def deflection(self) -> DeflectionStore:
+        """The deflection store; raises StoreUnavailableError (503) while its database has not answered."""
+        return self.store.get()
+
+    @property
+    def handoffs(self) -> HandoffDesk:
+        """Hand-offs are stored first: like the store, unavailable while the database has not answered."""
+        self.store.get()
+        return self.desk
 
     def close(self) -> None:
         """Stop the webhook worker and close the database."""
-        self.handoffs.stop()
-        self.deflection.close()
+        self.desk.stop()
+        self.store.close()
 
 
 def load_services(settings: Settings) -> Services:
@@ -47,17 +58,19 @@ def load_services(settings: Settings) -> Services:
         log.warning("index rebuilt at start: %s", rebuilt)
     # Warm the model so the first request does not pay for lazy loading.
     retriever.embedder.encode(["warm-up"])
-    # Records, tickets and suggestions: migrated to the latest schema before serving.
-    deflection = DeflectionStore(settings.effective_database_url)
+    # Records, tickets and suggestions: migrated to the latest schema before they are used. A
+    # database that does not answer yet does not stop the app: answers and rules need none,
+    # and the gate keeps trying (the bot spools its records meanwhile).
+    store = StoreGate(settings.effective_database_url)
     deliverer = None
     if settings.handoff_webhook_url:
         deliverer = WebhookDeliverer(
-            deflection.tickets,
+            store.store.tickets,
             settings.handoff_webhook_url,
             attempts=settings.handoff_webhook_attempts,
             backoff_s=settings.handoff_webhook_backoff_s,
             timeout_s=settings.handoff_webhook_timeout_s,
         )
-    handoffs = HandoffDesk(deflection.tickets, deliverer)
-    handoffs.start()
-    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), deflection, handoffs)
+    desk = HandoffDesk(store.store.tickets, deliverer)
+    store.open(on_ready=desk.start)
+    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), store, desk)

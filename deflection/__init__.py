@@ -5,7 +5,10 @@ the Rasa event broker (bot/brokers/) are the edges that call this package.
 """
 
 from deflection.analytics import Filters, Summary, breakdown, iter_turns, summary, timeseries, top_faq
+from deflection.availability import StoreGate
+from deflection.db import OUTAGE_ERRORS
 from deflection.errors import (
+    DatabaseUnreachableError,
     DeflectionError,
     HandoffError,
     InvalidEventsError,
@@ -21,6 +24,8 @@ from deflection.unanswered import UnansweredGroup, unanswered
 from deflection.webhook import WebhookDeliverer
 
 __all__ = [
+    "OUTAGE_ERRORS",
+    "DatabaseUnreachableError",
     "DeflectionError",
     "DeflectionStore",
     "Delivery",
@@ -30,6 +35,7 @@ __all__ = [
     "InvalidEventsError",
     "RecordNotFoundError",
     "RecordResult",
+    "StoreGate",
     "StoreUnavailableError",
     "Suggestion",
     "SuggestionConflictError",

@@ -10,9 +10,14 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError, SQLAlchemyError
 
-from deflection.errors import StoreUnavailableError
+from deflection.errors import DatabaseUnreachableError, StoreUnavailableError
+
+# What a database that is down (or restarting) raises; the API answers these with 503.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+# A database that does not answer should fail a request in seconds, not hang it.
+_PG_CONNECT_TIMEOUT_S = 5
 
 # Any fixed number: it names the lock that serialises migrations across processes.
 _PG_MIGRATION_LOCK = 73_162_026
@@ -45,7 +50,13 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        return create_engine(
+            parsed,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=5,
+            connect_args={"connect_timeout": _PG_CONNECT_TIMEOUT_S},
+        )
     raise StoreUnavailableError(f"database {backend!r} is not supported; use sqlite or postgresql+psycopg")
 
 
@@ -82,7 +93,8 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         The revision the database is at afterwards.
 
     Raises:
-        StoreUnavailableError: the database cannot be reached or a migration failed.
+        DatabaseUnreachableError: the database does not answer (start it, or wait: it may be restarting).
+        StoreUnavailableError: a migration failed.
     """
     from alembic import command
     from alembic.runtime.migration import MigrationContext
@@ -95,6 +107,12 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         with engine.connect() as connection:
             current: str | None = MigrationContext.configure(connection).get_current_revision()
             return current
+    except OUTAGE_ERRORS as e:
+        raise DatabaseUnreachableError(
+            f"the database at {engine.url.render_as_string(hide_password=True)} does not answer: "
+            f"{e.__class__.__name__}: {str(e).splitlines()[0]}; "
+            "check HELPDESK_DATABASE_URL and that the database is running"
+        ) from e
     except SQLAlchemyError as e:
         raise StoreUnavailableError(
             f"cannot migrate the database at {engine.url.render_as_string(hide_password=True)}: "

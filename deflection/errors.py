@@ -11,6 +11,10 @@ class StoreUnavailableError(DeflectionError):
     """The database cannot be reached or migrated."""
 
 
+class DatabaseUnreachableError(StoreUnavailableError):
+    """The database does not answer (down, or not up yet); the same call may work later."""
+
+
 class RecordNotFoundError(DeflectionError):
     """No ticket or suggestion has the id asked for."""
 

@@ -26,11 +26,23 @@ class DeflectionStore:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.engine: Engine = make_engine(url)
-        self.revision = upgrade(self.engine) if migrate else None
+        self.revision: str | None = None
+        if migrate:
+            self.migrate()
         self.sessions: sessionmaker[Session] = sessionmaker(self.engine, expire_on_commit=False)
         self.recorder = EventRecorder(self.sessions)
         self.tickets = TicketStore(self.sessions)
         self.suggestions = SuggestionStore(self.sessions)
+
+    def migrate(self) -> str | None:
+        """Bring the schema to the latest migration; returns the revision.
+
+        Raises:
+            DatabaseUnreachableError: the database does not answer.
+            StoreUnavailableError: a migration failed.
+        """
+        self.revision = upgrade(self.engine)
+        return self.revision
 
     @property
     def dialect(self) -> str:

@@ -184,11 +184,17 @@ def serve(
 
 
 def _migrate_store(settings: Settings) -> None:
-    """Reach the deflection store and migrate it once before the workers start."""
-    from deflection import DeflectionError, DeflectionStore
+    """Reach the deflection store and migrate it once before the workers start.
+
+    A malformed URL or a failed migration refuses the start; a database that does not
+    answer (yet) does not: the workers start without it and keep trying (deflection/availability.py).
+    """
+    from deflection import DatabaseUnreachableError, DeflectionError, DeflectionStore
 
     try:
         DeflectionStore(settings.effective_database_url).close()
+    except DatabaseUnreachableError as e:
+        console.print(f"[yellow]warning:[/yellow] {e}; starting without it (answers and rules work), retrying")
     except DeflectionError as e:
         raise _fail(str(e)) from e
 

@@ -24,5 +24,7 @@ def readyz(request: Request) -> JSONResponse:
             "entries": len(services.kb.entries),
             "model": services.retriever.embedder.model_id,
             "calibrated": services.retriever.calibration is not None,
+            # Answers and rules do not need it: a database that is down leaves the app ready.
+            "database": "ready" if services.store.ready else "unavailable, retrying",
         }
     )

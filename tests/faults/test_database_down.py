@@ -1,0 +1,132 @@
+"""The database down: chat continues, records wait, and when it is back every turn is recorded.
+
+The real stack (app, action server, Rasa with its event broker and spool) runs against the
+test PostgreSQL through a proxy the test cuts: the app starts while the database is down,
+the database comes back, goes down again mid-conversation, Rasa restarts during that
+outage, and the database returns. Every user message must then be in the store, once, in
+order. (Rasa's own tracker store is SQLite here; the outage is the app's database.)
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from deflection.models import Turn
+from tests.deflection.conftest import postgres_url
+from tests.faults.procs import Procs, port_verdicts, procs_fixture, say
+from tests.faults.tcp_proxy import CuttableProxy
+from tests.stack import free_port
+
+pytestmark = [pytest.mark.rasa, pytest.mark.slow]
+
+RECORDED_WITHIN_S = 120  # the broker's backoff is capped at 30 s; the app retries its database every 5 s
+
+
+@pytest.fixture(scope="module")
+def schema_url() -> Iterator[str]:
+    """A fresh schema of the test database, and its URL (direct, not through the proxy)."""
+    base = postgres_url()
+    schema = f"dbdown_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{base}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def proxy(schema_url: str) -> Iterator[CuttableProxy]:
+    url = make_url(schema_url)
+    p = CuttableProxy((url.host or "127.0.0.1", url.port or 5432), free_port())
+    yield p
+    p.down()
+
+
+@pytest.fixture(scope="module")
+def procs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Procs]:
+    from tests.stack import run_bot_sh
+
+    assert run_bot_sh("train").returncode == 0
+    yield from procs_fixture(tmp_path_factory.mktemp("faults-database"))
+
+
+def recorded(schema_url: str, sender: str) -> list[str]:
+    engine = create_engine(schema_url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(Turn.text).where(Turn.conversation_id == sender).order_by(Turn.seq)))
+    finally:
+        engine.dispose()
+
+
+def spooled(work: Path) -> int:
+    return len(list((work / "event-spool").glob("slot-*/*.batch.json")))
+
+
+def wait_for(predicate: object, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.5)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting until {what}", pytrace=False)
+
+
+def test_chat_goes_on_while_the_database_is_down_and_no_record_is_lost(
+    procs: Procs, proxy: CuttableProxy, schema_url: str
+) -> None:
+    proxied = make_url(schema_url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    token = f"events-{uuid.uuid4().hex}"
+    # 1. The app starts while its database is down: it serves, and says the database is not there.
+    app = procs.start_app(HELPDESK_DATABASE_URL=proxied, HELPDESK_EVENTS_TOKEN=token)
+    assert httpx.get(f"{app}/readyz", timeout=5).json()["database"] == "unavailable, retrying"
+    rasa = procs.start_rasa(
+        procs.start_actions(app), HELPDESK_EVENTS_URL=f"{app}/v1/events", HELPDESK_EVENTS_TOKEN=token
+    )
+    sender = f"dbdown-{uuid.uuid4().hex[:10]}"
+    sent: list[str] = []
+
+    def chat(message: str) -> list[dict[str, object]]:
+        text_, payloads = say(rasa, message, sender)
+        assert text_, f"no reply to {message!r}"
+        sent.append(message)
+        return payloads
+
+    assert port_verdicts(chat("445端口能用吗")) == [("tcp", 445, "blocked"), ("udp", 445, "open")]
+    assert port_verdicts(chat("那 UDP 呢?")) == [("udp", 445, "open")]  # context kept
+    wait_for(lambda: spooled(procs.work) >= 1, 30, "the broker spools the turns it cannot deliver")
+
+    # 2. The database comes back: the app migrates it and takes the spooled turns.
+    proxy.up()
+    wait_for(lambda: httpx.get(f"{app}/readyz", timeout=5).json()["database"] == "ready", 60, "the app has its store")
+    kinds = [p.get("kind") for p in chat("安全组为什么删不掉")]
+    assert kinds and "error" not in kinds, kinds
+
+    # 3. Down again mid-conversation, and Rasa restarts during the outage.
+    proxy.down()
+    assert chat("how do I open port 3389 for remote desktop")
+    wait_for(lambda: spooled(procs.work) >= 1, 60, "the broker spools again")
+    procs.stop("rasa")
+    procs.start_rasa(procs.urls["actions"], HELPDESK_EVENTS_URL=f"{app}/v1/events", HELPDESK_EVENTS_TOKEN=token)
+    assert port_verdicts(chat("can I listen on port 25")) != []
+    assert httpx.post(f"{app}/v1/answer", json={"question": "什么是安全组"}, timeout=10).status_code == 200
+
+    # 4. Back for good: every message is recorded once, in order, and the spool is empty.
+    proxy.up()
+    wait_for(lambda: recorded(schema_url, sender) == sent, RECORDED_WITHIN_S, f"all {len(sent)} turns are recorded")
+    wait_for(lambda: spooled(procs.work) == 0, 30, "the spool is empty")
+    for log in procs.work.glob("rasa*.log"):
+        assert "dropped" not in log.read_text(errors="replace"), log
