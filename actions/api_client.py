@@ -102,18 +102,22 @@ class ApiRejected(HelpdeskApiError):
 class HelpdeskApi:
     """One instance per action run; it opens a session per call (the API is local)."""
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self, base_url: str = DEFAULT_BASE_URL, timeout_s: float = DEFAULT_TIMEOUT_S, handoff_token: str = ""
+    ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"HELPDESK_API_URL must be an http(s) URL, got {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._handoff_headers = {"Authorization": f"Bearer {handoff_token}"} if handoff_token else {}
 
     @classmethod
     def from_env(cls) -> HelpdeskApi:
-        """Build from ``HELPDESK_API_URL`` / ``HELPDESK_API_TIMEOUT``, read now (not at import)."""
+        """Build from ``HELPDESK_API_URL`` / ``HELPDESK_API_TIMEOUT`` / ``HELPDESK_HANDOFF_TOKEN``, read now."""
         return cls(
             os.environ.get("HELPDESK_API_URL", DEFAULT_BASE_URL),
             float(os.environ.get("HELPDESK_API_TIMEOUT", DEFAULT_TIMEOUT_S)),
+            os.environ.get("HELPDESK_HANDOFF_TOKEN", ""),
         )
 
     async def answer(self, question: str, top_k: int = 3) -> AnswerResult:
@@ -158,11 +162,13 @@ class HelpdeskApi:
             "transcript": transcript,
             "candidates": candidates,
         }
-        result: HandoffCreated = await self._request("POST", "/v1/handoffs", body)
+        result: HandoffCreated = await self._request("POST", "/v1/handoffs", body, self._handoff_headers)
         return result
 
-    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        async with aiohttp.ClientSession(timeout=self.timeout) as session:
+    async def _request(
+        self, method: str, path: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Any:
+        async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
             return await self._call(session, method, path, json=body)
 
     async def _call(

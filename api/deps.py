@@ -60,11 +60,20 @@ def require_admin(request: Request, services: Annotated[Services, Depends(get_se
         raise HTTPException(401, "missing or wrong admin token", headers={"WWW-Authenticate": "Bearer"})
 
 
+def require_token_if_set(request: Request, secret: SecretStr | None, what: str) -> None:
+    """401 unless the request carries ``secret`` as its Bearer token; nothing asked when it is unset."""
+    if secret is not None and secret.get_secret_value() and not _bearer_matches(request, secret):
+        raise HTTPException(401, f"missing or wrong {what}", headers={"WWW-Authenticate": "Bearer"})
+
+
 def require_events_token(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
     """The event broker's token (HELPDESK_EVENTS_TOKEN), when one is set."""
-    secret = services.settings.events_token
-    if secret is not None and secret.get_secret_value() and not _bearer_matches(request, secret):
-        raise HTTPException(401, "missing or wrong events token", headers={"WWW-Authenticate": "Bearer"})
+    require_token_if_set(request, services.settings.events_token, "events token (HELPDESK_EVENTS_TOKEN)")
+
+
+def require_handoff_token(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
+    """The action server's token for opening tickets (HELPDESK_HANDOFF_TOKEN), when one is set."""
+    require_token_if_set(request, services.settings.handoff_token, "hand-off token (HELPDESK_HANDOFF_TOKEN)")
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]

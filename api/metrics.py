@@ -36,6 +36,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import require_token_if_set
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "<unmatched>"
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -165,7 +167,10 @@ router = APIRouter(tags=["metrics"])
 
 @router.get("/metrics", include_in_schema=False)
 def metrics_endpoint(request: Request) -> Response:
-    """Prometheus scrape endpoint."""
+    """Prometheus scrape endpoint; needs ``Authorization: Bearer $HELPDESK_METRICS_TOKEN`` when that is set."""
+    services = getattr(request.app.state, "services", None)
+    if services is not None:
+        require_token_if_set(request, services.settings.metrics_token, "metrics token (HELPDESK_METRICS_TOKEN)")
     return Response(get_metrics(request).exposition(), media_type=CONTENT_TYPE_LATEST)
 
 

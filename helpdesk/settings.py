@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     events_token: SecretStr | None = Field(
         None, description="Bearer token the Rasa event broker must send to POST /v1/events; unset: no token asked"
     )
+    handoff_token: SecretStr | None = Field(
+        None, description="Bearer token the action server must send to POST /v1/handoffs; unset: no token asked"
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token a Prometheus scraper must send to GET /metrics; unset: open (internal only)"
+    )
     handoff_webhook_url: str | None = Field(None, description="JSON webhook every hand-off ticket is POSTed to")
     handoff_webhook_attempts: int = Field(6, ge=1, le=50, description="Delivery attempts per ticket")
     handoff_webhook_backoff_s: float = Field(

@@ -165,6 +165,8 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFa
         "HELPDESK_EVENTS_URL": f"{app_url}/v1/events",
         "HELPDESK_EVENTS_TOKEN": f"events-{uuid.uuid4().hex}",
         "HELPDESK_EVENTS_SPOOL": str(work / "event-spool"),
+        # The app asks for it on POST /v1/handoffs; the action server sends it.
+        "HELPDESK_HANDOFF_TOKEN": f"handoff-{uuid.uuid4().hex}",
         "HELPDESK_ADMIN_TOKEN": admin_token,
         "ACTIONS_PORT": str(actions_port),
         "ACTION_ENDPOINT_URL": f"{actions_url}/webhook",

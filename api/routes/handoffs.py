@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends
 
-from api.deps import HandoffsDep, require_admin
+from api.deps import HandoffsDep, require_admin, require_handoff_token
 from api.schemas import HandoffRequest
 from api.schemas_deflection import TicketResponse
 from deflection import Ticket, TranscriptLine
@@ -18,10 +18,17 @@ def ticket_body(ticket: Ticket) -> TicketResponse:
     return TicketResponse.model_validate(asdict(ticket))
 
 
-@router.post("", status_code=201, response_model=TicketResponse, summary="Record a hand-off to a human")
+@router.post(
+    "",
+    status_code=201,
+    response_model=TicketResponse,
+    summary="Record a hand-off to a human (the action server's token)",
+    dependencies=[Depends(require_handoff_token)],
+)
 def create_handoff(body: HandoffRequest, desk: HandoffsDep) -> TicketResponse:
     """Store the ticket (transcript, channel, last candidates) and queue it for the helpdesk webhook
-    (``HELPDESK_HANDOFF_WEBHOOK_URL``); answers at once, without waiting for the webhook."""
+    (``HELPDESK_HANDOFF_WEBHOOK_URL``); answers at once, without waiting for the webhook.
+    Needs ``Authorization: Bearer $HELPDESK_HANDOFF_TOKEN`` when that is set."""
     transcript = [TranscriptLine(t.sender, t.text, t.timestamp) for t in body.transcript]
     candidates = [c.model_dump() for c in body.candidates]
     return ticket_body(

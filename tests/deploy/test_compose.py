@@ -114,7 +114,13 @@ def test_every_variable_has_a_comment_in_env_example() -> None:
 def test_required_secrets_fail_when_missing_and_are_placeholders_in_the_example() -> None:
     text = COMPOSE.read_text(encoding="utf-8")
     required = {m.group(1) for m in _VAR.finditer(text) if m.group(2) == ":?"}
-    assert required == {"POSTGRES_PASSWORD", "REDIS_PASSWORD", "HELPDESK_ADMIN_TOKEN", "HELPDESK_EVENTS_TOKEN"}
+    assert required == {
+        "POSTGRES_PASSWORD",
+        "REDIS_PASSWORD",
+        "HELPDESK_ADMIN_TOKEN",
+        "HELPDESK_EVENTS_TOKEN",
+        "HELPDESK_HANDOFF_TOKEN",
+    }
     for name in required:
         assert env_example()[name] == "change-me"
         with pytest.raises(ValueError, match=name):

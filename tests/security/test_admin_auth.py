@@ -59,3 +59,35 @@ def test_admin_api_is_closed_when_no_token_is_configured(make_client: Any) -> No
         r = client.get("/v1/admin/tickets", headers={"Authorization": "Bearer "})
         assert r.status_code in (401, 503), r.text
         assert r.status_code != 200
+
+
+HANDOFF_TOKEN = "hof-3a7d90c2e15b"
+METRICS_TOKEN = "met-8c61f0a4d92e"
+HANDOFF = {
+    "conversation_id": "auth-check",
+    "channel": "rest",
+    "language": "en",
+    "reason": "user_request",
+    "transcript": [{"sender": "user", "text": "a human please"}],
+    "candidates": [],
+}
+
+
+def test_opening_a_ticket_needs_the_handoff_token_when_set(make_client: Any) -> None:
+    with make_client(handoff_token=HANDOFF_TOKEN) as client:
+        for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": HANDOFF_TOKEN}):
+            r = client.post("/v1/handoffs", json=HANDOFF, headers=headers)
+            assert r.status_code == 401, (headers, r.text)
+            assert "HELPDESK_HANDOFF_TOKEN" in r.text
+        r = client.post("/v1/handoffs", json=HANDOFF, headers={"Authorization": f"Bearer {HANDOFF_TOKEN}"})
+        assert r.status_code == 201, r.text
+
+
+def test_metrics_need_the_metrics_token_when_set(make_client: Any) -> None:
+    with make_client(metrics_token=METRICS_TOKEN) as client:
+        assert client.get("/metrics").status_code == 401
+        assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
+        r = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert r.status_code == 200 and "helpdesk" in r.text
+    with make_client() as client:  # unset: open, as before (keep it internal)
+        assert client.get("/metrics").status_code == 200
