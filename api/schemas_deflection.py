@@ -41,7 +41,10 @@ class TicketResponse(HandoffResponse):
     """A hand-off as ``POST /v1/handoffs`` always returned it, plus its state and delivery."""
 
     closed_at: str | None = None
-    delivery_status: str = Field(description="not_configured | pending | sending | delivered | failed")
+    delivery_status: str = Field(
+        description="not_configured | pending | sending | delivered | failed | queued (kept on disk: the database "
+        "was down; stored with this id when it is back)"
+    )
     delivery_attempts: int
     deliveries: list[DeliveryBody] = Field(default_factory=list, description="Each webhook attempt (detail view)")
 

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from deflection import DeflectionStore, StoreGate, WebhookDeliverer
+from deflection.handoff_outbox import HandoffOutbox
 from deflection.handoffs import HandoffDesk
 from helpdesk.settings import Settings
 from index import Retriever, make_embedder, open_or_build
@@ -35,8 +36,7 @@ class Services:
 
     @property
     def handoffs(self) -> HandoffDesk:
-        """Hand-offs are stored first: like the store, unavailable while the database has not answered."""
-        self.store.get()
+        """Hand-offs: stored, or kept on disk while the database is down (deflection/handoff_outbox.py)."""
         return self.desk
 
     def close(self) -> None:
@@ -71,6 +71,7 @@ def load_services(settings: Settings) -> Services:
             backoff_s=settings.handoff_webhook_backoff_s,
             timeout_s=settings.handoff_webhook_timeout_s,
         )
-    desk = HandoffDesk(store.store.tickets, deliverer)
+    outbox = HandoffOutbox(settings.data_dir / "handoff-outbox")
+    desk = HandoffDesk(store.store.tickets, deliverer, outbox, store_ready=lambda: store.ready)
     store.open(on_ready=desk.start)
     return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), store, desk)

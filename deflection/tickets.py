@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from deflection.errors import RecordNotFoundError
@@ -16,8 +17,9 @@ from deflection.models import TicketDelivery
 
 TicketStatus = Literal["open", "closed"]
 # not_configured: no webhook set; pending: waiting for (another) attempt; sending: an attempt
-# is under way; delivered; failed: every attempt failed.
-DeliveryStatus = Literal["not_configured", "pending", "sending", "delivered", "failed"]
+# is under way; delivered; failed: every attempt failed; queued: kept on disk while the
+# database was down (deflection/handoff_outbox.py), stored when it is back.
+DeliveryStatus = Literal["not_configured", "pending", "sending", "delivered", "failed", "queued"]
 
 
 def _now() -> datetime:
@@ -103,6 +105,27 @@ def _ticket(row: TicketRow, deliveries: list[TicketDelivery] | None = None) -> T
     )
 
 
+def new_ticket(
+    conversation_id: str,
+    channel: str,
+    language: str,
+    reason: str,
+    transcript: list[TranscriptLine],
+    candidates: list[dict[str, Any]],
+) -> Ticket:
+    """A new open ticket with its id and time, not stored yet."""
+    return Ticket(
+        id=f"ho-{uuid.uuid4().hex[:12]}",
+        created_at=iso(_now()) or "",
+        conversation_id=conversation_id,
+        channel=channel,
+        language=language,
+        reason=reason,
+        transcript=list(transcript),
+        candidates=list(candidates),
+    )
+
+
 class TicketStore:
     """Tickets and their delivery attempts, in the deflection database."""
 
@@ -121,23 +144,40 @@ class TicketStore:
         deliver: bool,
     ) -> Ticket:
         """Store a new open ticket; ``deliver``: a webhook is configured, so it waits for delivery."""
+        ticket = new_ticket(conversation_id, channel, language, reason, transcript, candidates)
+        return self.insert(ticket, deliver=deliver)
+
+    def insert(self, ticket: Ticket, *, deliver: bool) -> Ticket:
+        """Store ``ticket`` with its own id and time (a new one, or one kept while the database was down).
+
+        Storing the same id twice stores it once: the stored ticket is returned.
+        """
+        now = _now()
+        created = datetime.fromisoformat(ticket.created_at).astimezone(UTC).replace(tzinfo=None)
         row = TicketRow(
-            id=f"ho-{uuid.uuid4().hex[:12]}",
-            created_at=_now(),
-            conversation_id=conversation_id,
-            channel=channel,
-            language=language,
-            reason=reason,
-            transcript=[{"sender": t.sender, "text": t.text, "timestamp": t.timestamp} for t in transcript],
-            candidates=candidates,
+            id=ticket.id,
+            created_at=created,
+            conversation_id=ticket.conversation_id,
+            channel=ticket.channel,
+            language=ticket.language,
+            reason=ticket.reason,
+            transcript=[{"sender": t.sender, "text": t.text, "timestamp": t.timestamp} for t in ticket.transcript],
+            candidates=ticket.candidates,
             status="open",
             delivery_status="pending" if deliver else "not_configured",
             delivery_attempts=0,
-            next_attempt_at=_now() if deliver else None,
+            next_attempt_at=now if deliver else None,
         )
         with self._sessions() as session:
             session.add(row)
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                existing = session.get(TicketRow, ticket.id)
+                if existing is None:
+                    raise
+                return _ticket(existing)
             return _ticket(row)
 
     def get(self, ticket_id: str) -> Ticket:

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from deflection.models import Ticket as TicketRow
 from deflection.models import Turn
 from tests.deflection.conftest import postgres_url
 from tests.faults.procs import Procs, port_verdicts, procs_fixture, say
@@ -72,6 +73,17 @@ def recorded(schema_url: str, sender: str) -> list[str]:
         engine.dispose()
 
 
+def ticket_of(schema_url: str, ticket_id: str) -> str | None:
+    """The conversation of the stored ticket with this id, or None."""
+    engine = create_engine(schema_url)
+    try:
+        with Session(engine) as session:
+            ticket = session.get(TicketRow, ticket_id)
+            return ticket.conversation_id if ticket is not None else None
+    finally:
+        engine.dispose()
+
+
 def spooled(work: Path) -> int:
     return len(list((work / "event-spool").glob("slot-*/*.batch.json")))
 
@@ -119,6 +131,8 @@ def test_chat_goes_on_while_the_database_is_down_and_no_record_is_lost(
     proxy.down()
     assert chat("how do I open port 3389 for remote desktop")
     wait_for(lambda: spooled(procs.work) >= 1, 60, "the broker spools again")
+    handoff = [p for p in chat("转人工") if p.get("kind") == "handoff"]  # a human, asked for during the outage
+    assert handoff and handoff[0]["ticket_id"], "the user gets a ticket id even while the database is down"
     procs.stop("rasa")
     procs.start_rasa(procs.urls["actions"], HELPDESK_EVENTS_URL=f"{app}/v1/events", HELPDESK_EVENTS_TOKEN=token)
     assert port_verdicts(chat("can I listen on port 25")) != []
@@ -128,5 +142,7 @@ def test_chat_goes_on_while_the_database_is_down_and_no_record_is_lost(
     proxy.up()
     wait_for(lambda: recorded(schema_url, sender) == sent, RECORDED_WITHIN_S, f"all {len(sent)} turns are recorded")
     wait_for(lambda: spooled(procs.work) == 0, 30, "the spool is empty")
+    # The ticket kept on disk is stored, with the id the user was given (the app retries every 5 s).
+    wait_for(lambda: ticket_of(schema_url, handoff[0]["ticket_id"]) == sender, 30, "the hand-off ticket is stored")
     for log in procs.work.glob("rasa*.log"):
         assert "dropped" not in log.read_text(errors="replace"), log
