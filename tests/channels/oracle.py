@@ -13,7 +13,8 @@ import sys
 from typing import Any
 
 from connectors.slack import SlackInput, slack_request_problem
-from connectors.wecom import CallbackError, WeComCrypto, WeComInput
+from connectors.wecom import WeComInput
+from connectors.wecom_protocol import CallbackError, WeComCrypto
 from rasa.shared.exceptions import InvalidConfigException
 
 

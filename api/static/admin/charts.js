@@ -2,6 +2,7 @@
 // with textContent (never parsed as markup), and every mark has a <title> tooltip.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const DAY_MARGIN = { l: 48, r: 16, t: 14, b: 30 }; // charts over days: room for the y ticks and the dates
 
 export function svg(name, attrs = {}, text) {
   const node = document.createElementNS(SVG_NS, name);
@@ -58,6 +59,19 @@ function yAxis(root, { left, right, top, height, max, ticks, format }) {
   }
 }
 
+/**
+ * An SVG chart of ``width`` × ``height`` with its title and a y axis from 0 to ``max``; the
+ * plot is the area inside ``margin`` (``l``, ``r``, ``t``, ``b``), of size ``pw`` × ``ph``.
+ */
+function chartFrame(kind, { width, height, margin, title, max, tickFormat }) {
+  const pw = width - margin.l - margin.r;
+  const ph = height - margin.t - margin.b;
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: `chart-svg ${kind}`, role: "img" });
+  root.append(svg("title", {}, title));
+  yAxis(root, { left: margin.l, right: width - margin.r, top: margin.t, height: ph, max, ticks: 4, format: tickFormat });
+  return { root, pw, ph };
+}
+
 function xLabels(root, labels, xOf, y) {
   const step = Math.max(1, Math.ceil(labels.length / 10));
   const shown = labels.map((_, i) => i).filter((i) => i % step === 0);
@@ -76,18 +90,13 @@ function xLabels(root, labels, xOf, y) {
 export function lineChart(container, spec) {
   const { labels, series, format } = spec;
   if (!labels.length) return emptyChart(container, spec.empty);
-  const W = 760;
   const H = 260;
-  const m = { l: 48, r: 16, t: 14, b: 30 };
-  const pw = W - m.l - m.r;
-  const ph = H - m.t - m.b;
+  const m = DAY_MARGIN;
   const max = spec.max ?? niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter((v) => v != null))));
+  const frame = { width: 760, height: H, margin: m, title: spec.title, max, tickFormat: spec.tickFormat ?? format };
+  const { root, pw, ph } = chartFrame("line-chart", frame);
   const xOf = (i) => m.l + (labels.length === 1 ? pw / 2 : (i * pw) / (labels.length - 1));
   const yOf = (v) => m.t + ph - (ph * Math.min(v, max)) / max;
-
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg line-chart", role: "img" });
-  root.append(svg("title", {}, spec.title));
-  yAxis(root, { left: m.l, right: W - m.r, top: m.t, height: ph, max, ticks: 4, format: spec.tickFormat ?? format });
   xLabels(root, labels, xOf, H - 8);
 
   for (const s of series) {
@@ -119,19 +128,14 @@ export function lineChart(container, spec) {
 export function overlayColumns(container, spec) {
   const { labels, back, front } = spec;
   if (!labels.length) return emptyChart(container, spec.empty);
-  const W = 760;
   const H = 220;
-  const m = { l: 48, r: 16, t: 14, b: 30 };
-  const pw = W - m.l - m.r;
-  const ph = H - m.t - m.b;
+  const m = DAY_MARGIN;
   const max = niceMax(Math.max(0, ...back.values, ...front.values));
+  const frame = { width: 760, height: H, margin: m, title: spec.title, max, tickFormat: spec.format };
+  const { root, pw, ph } = chartFrame("column-chart", frame);
   const slot = pw / labels.length;
   const xOf = (i) => m.l + slot * (i + 0.5);
   const hOf = (v) => (ph * v) / max;
-
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg column-chart", role: "img" });
-  root.append(svg("title", {}, spec.title));
-  yAxis(root, { left: m.l, right: W - m.r, top: m.t, height: ph, max, ticks: 4, format: spec.format });
   xLabels(root, labels, xOf, H - 8);
   labels.forEach((day, i) => {
     for (const [s, width] of [
@@ -162,18 +166,13 @@ export function overlayColumns(container, spec) {
 export function groupedBars(container, spec) {
   const { categories, series, format } = spec;
   if (!categories.length) return emptyChart(container, spec.empty);
-  const W = 460;
   const H = 250;
   const m = { l: 44, r: 8, t: 18, b: 42 };
-  const pw = W - m.l - m.r;
-  const ph = H - m.t - m.b;
   const max = spec.max ?? 1;
+  const frame = { width: 460, height: H, margin: m, title: spec.title, max, tickFormat: spec.tickFormat ?? format };
+  const { root, pw, ph } = chartFrame("bar-chart", frame);
   const slot = pw / categories.length;
   const barW = Math.min(34, (slot * 0.78) / series.length);
-
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart-svg bar-chart", role: "img" });
-  root.append(svg("title", {}, spec.title));
-  yAxis(root, { left: m.l, right: W - m.r, top: m.t, height: ph, max, ticks: 4, format: spec.tickFormat ?? format });
   categories.forEach((cat, ci) => {
     const center = m.l + slot * (ci + 0.5);
     const group = svg("g", { class: "bar-group", "data-key": cat.key });
