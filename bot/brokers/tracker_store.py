@@ -1,11 +1,25 @@
-"""Rasa's SQL tracker store, streaming new events to the event broker without re-reading the tracker.
+"""Rasa's SQL tracker store, made to keep conversations and their records through a database outage.
 
-Rasa 3.6's ``TrackerStore.stream_events`` retrieves the whole tracker from the database
-again on every save, only to diff it against the one being saved; with a broker set that
-doubles the tracker store's work per turn (measured: +4.9 ms p50 per turn with SQLite,
-benchmarks/deflection_bench.py). ``SQLTrackerStore.save`` already knows which events are
-new: those past the count it has stored for the current session. This store publishes
-exactly those, so the events the broker sends are the events the store writes.
+Two things stock Rasa 3.6 does not do well, fixed here:
+
+* **Streaming to the event broker.** ``TrackerStore.stream_events`` re-reads the whole
+  tracker from the database on every save only to diff it by length. This store remembers
+  how many events of each conversation it has already streamed (set when the tracker is
+  retrieved), so a save streams exactly the new events without a query (measured: the
+  re-read cost +4.9 ms p50 per turn with SQLite, benchmarks/deflection_bench.py).
+* **The database down.** Stock Rasa's fail-safe wrapper then starts every turn as a new
+  conversation (the context is lost), saves into an in-memory store that is never read,
+  and its length-based diff streams nothing for the second turn on: those turns' records
+  are lost. Here, a tracker that cannot be written is kept in memory and served to the
+  next turn of its conversation (the context is kept), its events are streamed as usual
+  (the broker spools what the app cannot take), and it is written to the database when the
+  database answers again (on that conversation's next save, or another's). A conversation
+  whose tracker could not be read at all starts a new session; when written later, its
+  events follow the old ones, as a new session does.
+
+Limits: what is kept in memory belongs to this Rasa process (another process serving the
+same conversation during the outage does not see it, and a restart before the database is
+back loses those tracker events; their records are on the broker's spool, not lost).
 
 Configured in bot/endpoints.yml as ``tracker_store: type: brokers.tracker_store.HelpdeskSQLTrackerStore``
 with the usual SQL options (dialect, db, url, username, password...).
@@ -13,24 +27,200 @@ with the usual SQL options (dialect, db, url, username, password...).
 
 from __future__ import annotations
 
+import json
 import logging
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Generic, TypeVar
 
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 logger = logging.getLogger(__name__)
 
 
+def is_outage(error: DBAPIError) -> bool:
+    """What a database that is down or restarting raises (not a constraint or a query error)."""
+    return isinstance(error, OperationalError | InterfaceError) or bool(error.connection_invalidated)
+
+
+MAX_KEPT = 10_000  # conversations kept unsaved in memory; past it the oldest is given up (logged)
+MAX_RECENT = 2_000  # last trackers remembered to keep the context when the database cannot be read
+MAX_STREAMED = 100_000  # conversations whose streamed-event count is remembered
+FLUSH_PER_SAVE = 20  # kept trackers written after each successful save
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Lru(Generic[K, V]):
+    """A dict that forgets its least recently set keys past ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def set(self, key: K, value: V) -> tuple[K, V] | None:
+        """Set ``key``; returns the entry it pushed out, if any."""
+        self._items[key] = value
+        self._items.move_to_end(key)
+        if len(self._items) > self.size:
+            return self._items.popitem(last=False)
+        return None
+
+    def pop(self, key: K) -> V | None:
+        return self._items.pop(key, None)
+
+    def keys(self) -> list[K]:
+        return list(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
 class HelpdeskSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` whose event streaming costs one COUNT query instead of a tracker retrieval."""
+    """``SQLTrackerStore`` that streams without re-reading and rides out a database outage."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._streamed: Lru[str, int] = Lru(MAX_STREAMED)
+        self._recent: Lru[str, DialogueStateTracker] = Lru(MAX_RECENT)
+        # sender -> (tracker, written_whole): trackers the database has not taken yet. written_whole:
+        # the tracker was started without reading the database, so all its events are new to it.
+        self._kept: Lru[str, tuple[DialogueStateTracker, bool]] = Lru(MAX_KEPT)
+        self._unread: set[str] = set()
+        self._last_warning = 0.0
+
+    # --- reading -------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        kept = self._kept.get(sender_id)
+        if kept is not None:
+            tracker = kept[0]
+        else:
+            try:
+                tracker = await super().retrieve(sender_id)
+            except DBAPIError as e:
+                if not is_outage(e):
+                    raise
+                tracker = self._recent.get(sender_id)
+                self._warn(f"cannot read conversation trackers ({e.__class__.__name__})", tracker is not None)
+                if tracker is None:
+                    self._unread.add(sender_id)
+            else:
+                self._unread.discard(sender_id)
+                if tracker is not None:
+                    self._recent.set(sender_id, tracker)
+        self._streamed.set(sender_id, len(tracker.events) if tracker is not None else 0)
+        return tracker
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        tracker = await super().retrieve_full_tracker(conversation_id)
+        self._streamed.set(conversation_id, len(tracker.events) if tracker is not None else 0)
+        return tracker
+
+    # --- writing -------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        sender = tracker.sender_id
+        kept = self._kept.pop(sender)
+        whole = kept[1] if kept is not None else sender in self._unread
+        self._unread.discard(sender)
+        try:
+            self._write(tracker, whole)
+        except DBAPIError as e:
+            if not is_outage(e):
+                raise
+            self._keep(sender, tracker, whole)
+            self._warn(f"cannot write conversation trackers ({e.__class__.__name__})", True)
+            return
+        self._recent.set(sender, tracker)
+        self._flush_kept()
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
         if self.event_broker is None:
             return
+        sender = tracker.sender_id
+        start = self._streamed.get(sender)
+        if start is None or start > len(tracker.events):
+            start = self._stored_count(tracker)
+        new_events = list(tracker.events)[start:]
+        self._streamed.set(sender, len(tracker.events))
+        await self._stream_new_events(self.event_broker, new_events, sender)
+
+    def _stored_count(self, tracker: DialogueStateTracker) -> int:
+        """Events of this tracker already stored (and so streamed): a save without a retrieve first."""
         try:
             with self.session_scope() as session:
-                new_events = list(self._additional_events(session, tracker))
-        except Exception:  # recording must never break a conversation
-            logger.exception("could not tell which events are new; not streaming this turn's events")
-            return
-        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+                return len(tracker.events) - len(list(self._additional_events(session, tracker)))
+        except DBAPIError as e:
+            if not is_outage(e):
+                raise
+            logger.warning("cannot tell which events of %s are new; streaming them all", tracker.sender_id)
+            return 0
+
+    def _write(self, tracker: DialogueStateTracker, whole: bool) -> None:
+        """Store the events the database lacks (all of them for a tracker started without reading it)."""
+        with self.session_scope() as session:
+            events: Iterable[Event] = tracker.events if whole else self._additional_events(session, tracker)
+            for event in events:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+    def _keep(self, sender: str, tracker: DialogueStateTracker, whole: bool) -> None:
+        pushed = self._kept.set(sender, (tracker, whole))
+        if pushed is not None:
+            logger.error(
+                "more than %d conversations wait for the tracker database: the tracker of %s is given up "
+                "(its turns' records were streamed to the event broker)",
+                MAX_KEPT,
+                pushed[0],
+            )
+
+    def _flush_kept(self) -> None:
+        """Write some kept trackers now that the database answers (stop at the first failure)."""
+        for sender in self._kept.keys()[:FLUSH_PER_SAVE]:
+            kept = self._kept.pop(sender)
+            if kept is None:
+                continue
+            try:
+                self._write(*kept)
+            except DBAPIError as e:
+                self._kept.set(sender, kept)
+                if is_outage(e):
+                    return
+                raise
+            self._recent.set(sender, kept[0])
+            logger.info("conversation tracker %s written after the database came back", sender)
+
+    def _warn(self, what: str, context_kept: bool) -> None:
+        now = time.monotonic()
+        if now - self._last_warning > 10:
+            self._last_warning = now
+            logger.warning(
+                "%s: the database is down; chat goes on (%s), trackers are kept in memory and "
+                "written when it is back (%d waiting)",
+                what,
+                "context kept" if context_kept else "a new session where no tracker is known",
+                len(self._kept),
+            )

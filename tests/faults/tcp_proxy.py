@@ -22,6 +22,8 @@ class CuttableProxy:
         self._lock = threading.Lock()
 
     def up(self) -> None:
+        if self._listener is not None:
+            return
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))

@@ -9,6 +9,7 @@ order. (Rasa's own tracker store is SQLite here; the outage is the app's databas
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from deflection.models import Ticket as TicketRow
 from deflection.models import Turn
 from tests.deflection.conftest import postgres_url
-from tests.faults.procs import Procs, port_verdicts, procs_fixture, say
+from tests.faults.procs import Procs, base_env, port_verdicts, procs_fixture, say
 from tests.faults.tcp_proxy import CuttableProxy
 from tests.stack import free_port
 
@@ -146,3 +147,100 @@ def test_chat_goes_on_while_the_database_is_down_and_no_record_is_lost(
     wait_for(lambda: ticket_of(schema_url, handoff[0]["ticket_id"]) == sender, 30, "the hand-off ticket is stored")
     for log in procs.work.glob("rasa*.log"):
         assert "dropped" not in log.read_text(errors="replace"), log
+
+
+@pytest.fixture
+def tracker_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for Rasa's tracker store; its name."""
+    name = f"rasa_dbdown_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+def compose_like_endpoints(path: Path, proxy_port: int, database: str) -> Path:
+    """As deploy/rasa-endpoints.yml: the tracker store on the same PostgreSQL as the records."""
+    pg = make_url(postgres_url())
+    path.write_text(
+        f"""action_endpoint:
+  url: ${{ACTION_ENDPOINT_URL}}
+tracker_store:
+  type: brokers.tracker_store.HelpdeskSQLTrackerStore
+  dialect: postgresql
+  url: 127.0.0.1
+  port: {proxy_port}
+  db: {database}
+  username: {pg.username}
+  password: {pg.password}
+event_broker:
+  type: brokers.helpdesk_broker.HelpdeskEventBroker
+  url: ${{HELPDESK_EVENTS_URL}}
+  token: ${{HELPDESK_EVENTS_TOKEN}}
+  spool_dir: ${{HELPDESK_EVENTS_SPOOL}}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def tracker_user_texts(database: str, sender: str) -> list[str]:
+    engine = create_engine(make_url(postgres_url()).set(database=database))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"), {"s": sender}
+            )
+            return [json.loads(row.data)["text"] for row in rows]
+    finally:
+        engine.dispose()
+
+
+def test_one_postgres_for_conversations_and_records_going_down(
+    tmp_path: Path, proxy: CuttableProxy, schema_url: str, tracker_database: str
+) -> None:
+    # As in docker-compose.yml: Rasa's tracker store and the app's records on one PostgreSQL, which goes down.
+    proxied = make_url(schema_url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    token = f"events-{uuid.uuid4().hex}"
+    proxy.up()
+    procs = Procs(tmp_path, base_env(tmp_path))
+    try:
+        _converse_through_an_outage(procs, proxy, schema_url, proxied, token, tracker_database)
+    finally:
+        procs.close()
+
+
+def _converse_through_an_outage(
+    procs: Procs, proxy: CuttableProxy, schema_url: str, proxied: str, token: str, tracker_database: str
+) -> None:
+    app = procs.start_app(HELPDESK_DATABASE_URL=proxied, HELPDESK_EVENTS_TOKEN=token)
+    endpoints = compose_like_endpoints(procs.work / "endpoints.yml", proxy.port, tracker_database)
+    rasa = procs.start_rasa(
+        procs.start_actions(app),
+        endpoints=endpoints,
+        HELPDESK_EVENTS_URL=f"{app}/v1/events",
+        HELPDESK_EVENTS_TOKEN=token,
+    )
+    alice, bob = f"alice-{uuid.uuid4().hex[:8]}", f"bob-{uuid.uuid4().hex[:8]}"
+    assert port_verdicts(say(rasa, "445端口能用吗", alice)[1]) == [("tcp", 445, "blocked"), ("udp", 445, "open")]
+
+    proxy.down()
+    # The context is kept through the outage, and a new conversation is answered.
+    assert port_verdicts(say(rasa, "那 UDP 呢?", alice)[1]) == [("udp", 445, "open")]
+    assert say(rasa, "安全组为什么删不掉", bob)[0]
+    assert port_verdicts(say(rasa, "80 呢", alice)[1]) == [("udp", 80, "open")]
+
+    proxy.up()
+    assert port_verdicts(say(rasa, "3389 呢", alice)[1]) == [("udp", 3389, "open")]
+    said = ["445端口能用吗", "那 UDP 呢?", "80 呢", "3389 呢"]
+    # The conversation's tracker has every turn, once: written when the database came back.
+    wait_for(lambda: tracker_user_texts(tracker_database, alice) == said, 30, "alice's tracker is complete")
+    wait_for(lambda: tracker_user_texts(tracker_database, bob) == ["安全组为什么删不掉"], 30, "bob's is written")
+    # And every turn's record reached the app's store.
+    wait_for(lambda: recorded(schema_url, alice) == said, RECORDED_WITHIN_S, "alice's turns are recorded")
+    wait_for(lambda: recorded(schema_url, bob) == ["安全组为什么删不掉"], 30, "bob's turn is recorded")

@@ -58,7 +58,7 @@ def endpoints_file(path: Path, postgres_url: str, redis_url: str, key_prefix: st
         f"""action_endpoint:
   url: ${{ACTION_ENDPOINT_URL}}
 tracker_store:
-  type: SQL
+  type: brokers.tracker_store.HelpdeskSQLTrackerStore
   dialect: postgresql
   url: {pg.hostname}
   port: {pg.port or 5432}
