@@ -171,6 +171,7 @@ def serve(
     # worker failing on its own, and several workers never race to rebuild it.
     _open_retriever(settings, rebuild=settings.auto_build)
     _migrate_store(settings)
+    _warn_open_internal_routes(settings, host or settings.host)
     if worker_count > 1:
         _prepare_multiprocess_metrics(settings)
     uvicorn.run(
@@ -197,6 +198,31 @@ def _migrate_store(settings: Settings) -> None:
         console.print(f"[yellow]warning:[/yellow] {e}; starting without it (answers and rules work), retrying")
     except DeflectionError as e:
         raise _fail(str(e)) from e
+
+
+def _warn_open_internal_routes(settings: Settings, host: str) -> None:
+    """Bound beyond loopback, routes meant for the bot alone are open to anyone without their tokens."""
+    import ipaddress
+
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if loopback:
+        return
+    unset = [
+        name
+        for name, secret in (
+            ("HELPDESK_EVENTS_TOKEN", settings.events_token),
+            ("HELPDESK_HANDOFF_TOKEN", settings.handoff_token),
+        )
+        if secret is None or not secret.get_secret_value()
+    ]
+    if unset:
+        console.print(
+            f"[yellow]warning:[/yellow] listening on {host} with {' and '.join(unset)} unset: anyone who can reach "
+            "the app can post turn records and open hand-off tickets; set them (and give them to the bot)"
+        )
 
 
 def _prepare_multiprocess_metrics(settings: Settings) -> None:
