@@ -7,7 +7,7 @@ from pathlib import Path
 
 from knowledge.errors import FaqFormatError
 from knowledge.models import normalize_question
-from knowledge.yaml_data import line_of, load_yaml_mapping
+from knowledge.yaml_data import line_of, load_yaml_mapping, phrasing_list
 
 ALTERNATES_FILE = "alternates.yaml"
 
@@ -50,14 +50,7 @@ def load_alternates(path: Path, display: str, questions: list[str]) -> dict[str,
             raise FaqFormatError(
                 display, line, f"question {question!r} has two alternates blocks", "merge them into one"
             )
-        phrasings = block.get("phrasings", [])
-        if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
-            raise FaqFormatError(
-                display,
-                line,
-                f"'phrasings' of {question!r} must be a list of non-empty strings",
-                "write one '- phrasing' per line",
-            )
+        phrasings = phrasing_list(block.get("phrasings", []), display, line, f"'phrasings' of {question!r}")
         for phrasing in phrasings:
             norm = normalize_question(phrasing)
             if norm in seen_phrasings:
@@ -68,5 +61,5 @@ def load_alternates(path: Path, display: str, questions: list[str]) -> dict[str,
                     "keep it under one question only",
                 )
             seen_phrasings[norm] = question
-        result[key] = tuple(p.strip() for p in phrasings)
+        result[key] = tuple(phrasings)
     return result

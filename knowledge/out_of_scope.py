@@ -6,7 +6,7 @@ from pathlib import Path
 
 from knowledge.errors import FaqFormatError
 from knowledge.models import normalize_question
-from knowledge.yaml_data import line_of, load_yaml_mapping
+from knowledge.yaml_data import line_of, load_yaml_mapping, phrasing_list
 
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 
@@ -19,14 +19,7 @@ def load_out_of_scope(path: Path, display: str, known_phrasings: list[str]) -> t
             question or alternate (which would teach the index to decline a real question).
     """
     data = load_yaml_mapping(path, display)
-    phrasings = data.get("phrasings", [])
-    if not isinstance(phrasings, list) or not all(isinstance(p, str) and p.strip() for p in phrasings):
-        raise FaqFormatError(
-            display,
-            line_of(path, "phrasings"),
-            "'phrasings' must be a list of non-empty strings",
-            "write one '- phrasing' per line",
-        )
+    phrasings = phrasing_list(data.get("phrasings", []), display, line_of(path, "phrasings"), "'phrasings'")
     known = {normalize_question(p) for p in known_phrasings}
     seen: set[str] = set()
     for phrasing in phrasings:
@@ -41,4 +34,4 @@ def load_out_of_scope(path: Path, display: str, known_phrasings: list[str]) -> t
         if norm in seen:
             raise FaqFormatError(display, line_of(path, phrasing), f"{phrasing!r} is listed twice", "keep one")
         seen.add(norm)
-    return tuple(p.strip() for p in phrasings)
+    return tuple(phrasings)

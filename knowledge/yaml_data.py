@@ -35,3 +35,16 @@ def line_of(path: Path, needle: str) -> int | None:
         if needle in line:
             return number
     return None
+
+
+def phrasing_list(value: Any, display: str, line: int | None, what: str) -> list[str]:
+    """``value`` as a list of non-empty strings (each stripped).
+
+    Raises:
+        FaqFormatError: it is not a list, or an item is not a non-empty string.
+    """
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.strip() for p in value):
+        raise FaqFormatError(
+            display, line, f"{what} must be a list of non-empty strings", "write one '- phrasing' per line"
+        )
+    return [p.strip() for p in value]

@@ -162,6 +162,25 @@ def test_duplicate_alternate_is_rejected(tmp_path: Path) -> None:
         load_knowledge(folder)
 
 
+@pytest.mark.parametrize(
+    ("file", "text", "line"),
+    [
+        ("alternates.yaml", "alternates:\n  - question: 如何创建安全组？\n    phrasings: [建安全组, '  ']\n", 2),
+        ("alternates.yaml", "alternates:\n  - question: 如何创建安全组？\n    phrasings: 建安全组\n", 2),
+        ("out_of_scope.yaml", "phrasings:\n  - 今天天气怎么样\n  - 42\n", 1),
+    ],
+)
+def test_a_phrasing_list_that_is_not_a_list_of_texts_is_rejected(
+    tmp_path: Path, file: str, text: str, line: int
+) -> None:
+    folder = _copy_knowledge(tmp_path)
+    (folder / file).write_text(text, encoding="utf-8")
+    with pytest.raises(FaqFormatError) as err:
+        load_knowledge(folder)
+    assert "must be a list of non-empty strings" in err.value.problem and err.value.line == line
+    assert "one '- phrasing' per line" in err.value.fix
+
+
 def test_fact_pointing_at_changed_faq_is_rejected(tmp_path: Path) -> None:
     folder = _copy_knowledge(tmp_path)
     facts = (folder / "facts.yaml").read_text(encoding="utf-8").replace("个实例", "台机器")
