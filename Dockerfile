@@ -13,7 +13,10 @@ COPY helpdesk helpdesk
 COPY deflection deflection
 # The deflection store's Alembic migrations, found in the working directory at start.
 COPY migrations migrations
-RUN pip install . && useradd --system --uid 10001 helpdesk && mkdir -p /app/var && chown -R helpdesk /app/var
+# var/handoff-outbox: hand-offs kept while the database is down (a volume in docker-compose.yml;
+# created here so that the new volume is the helpdesk user's).
+RUN pip install . && useradd --system --uid 10001 helpdesk && mkdir -p /app/var/handoff-outbox \
+    && chown -R helpdesk /app/var
 USER helpdesk
 RUN helpdesk index build
 EXPOSE 8000

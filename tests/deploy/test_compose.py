@@ -236,3 +236,15 @@ def test_images_run_as_non_root() -> None:
     for dockerfile in ("Dockerfile", "Dockerfile.actions"):
         users = [line.split()[1] for line in (REPO / dockerfile).read_text().splitlines() if line.startswith("USER ")]
         assert users and users[-1] not in ("root", "0"), dockerfile
+
+
+def test_what_waits_for_the_database_is_on_volumes(compose: dict[str, Any]) -> None:
+    # Hand-offs kept while PostgreSQL is down (the app's outbox) and turn records the app could not
+    # take (Rasa's spool) must survive a container restart: both live on named volumes.
+    dockerfile = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    data_dir = re.search(r"HELPDESK_DATA_DIR=(\S+)", dockerfile)
+    assert data_dir, "the Dockerfile sets HELPDESK_DATA_DIR"
+    outbox = f"{data_dir.group(1)}/handoff-outbox"  # api/services.py: settings.data_dir / "handoff-outbox"
+    assert f"handoff-outbox:{outbox}" in compose["services"]["app"]["volumes"]
+    assert f"mkdir -p {outbox}" in dockerfile  # so that the new volume belongs to the app's user
+    assert {"handoff-outbox", "event-spool"} <= set(compose["volumes"])
