@@ -188,5 +188,5 @@ class HelpdeskApi:
                 if response.status >= 400:
                     raise ApiRejected(response.status, await response.text())
                 return await response.json()
-        except (TimeoutError, aiohttp.ClientError) as e:
+        except (asyncio.TimeoutError, aiohttp.ClientError) as e:
             raise ApiUnavailable(f"{method} {url}: {e!r}") from e

@@ -5,7 +5,7 @@
 # then build the index and train the bot if they are missing or stale.
 #
 #   scripts/setup.sh          what the service needs to run
-#   scripts/setup.sh --dev    also test tools, sentence-transformers (CPU torch) and Chromium
+#   scripts/setup.sh --dev    also test tools (mypy in both), sentence-transformers (CPU torch) and Chromium
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
@@ -47,12 +47,18 @@ if ! stamp_ok .venv/.setup-stamp "$APP_HASH"; then
 fi
 
 # --- the bot -----------------------------------------------------------------
-RASA_HASH="$(sha256sum requirements-rasa.txt | cut -c1-16)"
+# Dev tools of the bot environment: mypy for actions/ and bot/ (mypy-rasa.ini), the app's version.
+RASA_DEV_TOOLS="mypy==2.4.1"
+RASA_HASH="$(sha256sum requirements-rasa.txt | cut -c1-16)-dev$DEV"
+[[ $DEV == 1 ]] && RASA_HASH+="-$RASA_DEV_TOOLS"
 if ! stamp_ok .venv-rasa/.setup-stamp "$RASA_HASH"; then
   say "bot environment (.venv-rasa, Python 3.10, Rasa 3.6)"
   [[ -x .venv-rasa/bin/python ]] || "$(find_python 3.10)" -m venv .venv-rasa
   quiet_pip .venv-rasa/bin/pip install -q --upgrade pip
   quiet_pip .venv-rasa/bin/pip install -q -r requirements-rasa.txt
+  if [[ $DEV == 1 ]]; then
+    quiet_pip .venv-rasa/bin/pip install -q "$RASA_DEV_TOOLS"
+  fi
   echo "$RASA_HASH" > .venv-rasa/.setup-stamp
 fi
 

@@ -24,6 +24,8 @@ trap cleanup EXIT
 
 echo "==> ruff";  .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "==> mypy";  .venv/bin/mypy
+# The Rasa side (actions/, bot/'s packages) in its own environment: Python 3.10, Rasa 3.6.
+echo "==> mypy (Rasa side)"; .venv-rasa/bin/mypy --config-file mypy-rasa.ini
 echo "==> pytest"; .venv/bin/python -m pytest "$@"
 # Known-vulnerable dependencies of both environments: fails on any finding not explained
 # in .pip-audit-ignore (docs/pip-audit.md).

@@ -91,7 +91,7 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that streams without re-reading and rides out a database outage."""
 
     def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         self._streamed: Lru[str, int] = Lru(MAX_STREAMED)
         self._recent: Lru[str, DialogueStateTracker] = Lru(MAX_RECENT)
         # sender -> (tracker, written_whole): trackers the database has not taken yet. written_whole:

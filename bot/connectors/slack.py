@@ -172,7 +172,8 @@ def _port_blocks(text: str, results: list[dict[str, Any]], lang: str) -> list[di
 def render(message: dict[str, Any]) -> list[dict[str, Any]]:
     """A Rasa bot message as ``chat.postMessage`` arguments (one call each; Slack takes 50 blocks)."""
     text = (message.get("text") or "").strip()
-    custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+    raw_custom = message.get("custom")
+    custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
     lang = "en" if custom.get("language") == "en" else "zh"
     kind = custom.get("kind")
     if kind == "faq_answer":
@@ -282,7 +283,7 @@ class SlackInput(RasaSlackInput):
         return problem is None
 
     def get_metadata(self, request: Request) -> dict[str, Any]:
-        metadata = super().get_metadata(request)
+        metadata: dict[str, Any] = super().get_metadata(request)  # Rasa's SlackInput is untyped
         # Answer in the thread asked in, or start one under a channel mention; a DM stays flat.
         content_type = request.headers.get("content-type")
         if content_type == "application/json":
@@ -318,13 +319,14 @@ class SlackInput(RasaSlackInput):
             logger.info("slack: ignored a message in channel %s", metadata.get("out_channel"))
             return response.text("channel not supported.")
         event = output["event"]
-        return await self.process_message(
+        answered: HTTPResponse = await self.process_message(  # Rasa's SlackInput is untyped
             request,
             on_new_message,
             text=self._sanitize_user_message(event.get("text", ""), metadata["users"]),
             sender_id=self._get_conversation_id(event.get("user", ""), metadata["out_channel"], metadata["thread_id"]),
             metadata=metadata,
         )
+        return answered
 
     async def _on_interaction(
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -341,7 +343,8 @@ class SlackInput(RasaSlackInput):
             return response.text("")
         metadata = self.get_metadata(request)
         sender_id = self._get_conversation_id(payload["user"]["id"], metadata["out_channel"], metadata["thread_id"])
-        return await self.process_message(request, on_new_message, text, sender_id, metadata)
+        answered: HTTPResponse = await self.process_message(request, on_new_message, text, sender_id, metadata)
+        return answered
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = Blueprint("slack_webhook", __name__)

@@ -37,5 +37,6 @@ class SocketIOInput(rasa_socketio.SocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Rasa's handler builds its output channel by the module-level name
         # SocketIOOutput at message time; point that name at the class above.
-        rasa_socketio.SocketIOOutput = SocketIOOutput  # type: ignore[misc]
-        return super().blueprint(on_new_message)
+        rasa_socketio.SocketIOOutput = SocketIOOutput
+        bp: Blueprint = super().blueprint(on_new_message)  # Rasa's SocketIOInput is untyped
+        return bp

@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024  # a callback is a few hundred bytes
 ENV = ("WECOM_CORP_ID", "WECOM_TOKEN", "WECOM_ENCODING_AES_KEY", "WECOM_AGENT_ID", "WECOM_SECRET")  # none: no channel
+# Rasa's handler for new messages is an ``async def``, though Rasa annotates it as returning
+# any Awaitable: a callback runs it with asyncio.create_task, which takes only a coroutine.
+OnNewMessage = Callable[[UserMessage], Coroutine[Any, Any, Any]]
 
 
 class WeComOutput(OutputChannel):
@@ -118,7 +121,7 @@ class WeComInput(InputChannel):
             raise MalformedError("no <Encrypt> element")
         return parse_xml(self._decrypt_callback(request, outer["Encrypt"]))
 
-    async def _receive(self, message: dict[str, str], on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    async def _receive(self, message: dict[str, str], on_new_message: OnNewMessage) -> None:
         user, msg_type = message.get("FromUserName", ""), message.get("MsgType", "")
         key = message.get("MsgId") or f"{user}:{message.get('CreateTime')}:{msg_type}:{message.get('Event')}"
         if not self._seen.first_time(key):
@@ -137,7 +140,7 @@ class WeComInput(InputChannel):
         self._tasks.add(task)  # keep a reference until done (asyncio holds only weak ones)
         task.add_done_callback(self._tasks.discard)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         bp = Blueprint("wecom_webhook", __name__)
 
         def refuse(request: Request, e: CallbackError) -> HTTPResponse:

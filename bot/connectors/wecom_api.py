@@ -86,7 +86,7 @@ class WeComApi:
             async with self._session.request(method, self._settings.api_base + path, **kwargs) as r:
                 r.raise_for_status()
                 data = await r.json(content_type=None)
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as e:  # noqa: UP041 (Python 3.10)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as e:
             raise WeComApiError(-1, f"{path}: {e!r}") from e
         if not isinstance(data, dict):
             raise WeComApiError(-1, f"{path}: not a JSON object")

@@ -58,7 +58,8 @@ def render(message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     """A Rasa bot message as ``message/send`` bodies (without touser/agentid), and the payloads
     of its numbered choices."""
     text = (message.get("text") or "").strip()
-    custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+    raw_custom = message.get("custom")
+    custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
     lang = "en" if custom.get("language") == "en" else "zh"
     kind = custom.get("kind")
     buttons = [b for b in message.get("buttons") or [] if b.get("payload")]

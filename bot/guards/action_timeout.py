@@ -91,7 +91,7 @@ def install() -> None:
             return events
         except ActionExecutionRejection:
             raise
-        except TimeoutError:
+        except asyncio.TimeoutError:
             logger.error(
                 "custom action '%s' did not answer within %.1f s (%s); told the user to try again",
                 self.name(),
@@ -105,5 +105,5 @@ def install() -> None:
         return unavailable_events(tracker)
 
     run.__qualname__ = "RemoteAction.run.guarded"
-    rasa_action.RemoteAction.run = run  # type: ignore[method-assign]
+    rasa_action.RemoteAction.run = run
     _installed = True
