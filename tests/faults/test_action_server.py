@@ -18,6 +18,7 @@ from tests.faults.procs import Procs, port_verdicts, procs_fixture, say
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 TIMEOUT_S = 3.0
+API_TIMEOUT_S = 1.0  # the actions' own wait for the app (HELPDESK_API_TIMEOUT), shorter than Rasa's
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +28,7 @@ def procs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Procs]:
     assert run_bot_sh("train").returncode == 0
     work: Path = tmp_path_factory.mktemp("faults-actions")
     for p in procs_fixture(work):
+        p.env["HELPDESK_API_TIMEOUT"] = str(API_TIMEOUT_S)
         app = p.start_app()
         actions = p.start_actions(app)
         p.start_rasa(actions, ACTION_TIMEOUT_S=str(TIMEOUT_S))
@@ -76,3 +78,20 @@ def test_action_server_down_gets_a_polite_answer(procs: Procs) -> None:
     procs.start_actions(procs.urls["app"])
     _, payloads = say(rasa, "445端口能用吗", _sender())
     assert port_verdicts(payloads) == [("tcp", 445, "blocked"), ("udp", 445, "open")]
+
+
+def test_a_hung_app_gets_a_polite_answer_from_the_actions(procs: Procs) -> None:
+    # The app stops answering: each action gives up after HELPDESK_API_TIMEOUT and says so itself
+    # (on Python 3.10 that timeout is asyncio.TimeoutError, not the builtin TimeoutError).
+    rasa = procs.urls["rasa"]
+    guarded = procs.log("rasa").count("custom action '")  # Rasa's guard: the action timed out or failed
+    procs.freeze("app")
+    try:
+        started = time.monotonic()
+        text, payloads = say(rasa, "安全组为什么删不掉", _sender())
+        elapsed = time.monotonic() - started
+    finally:
+        procs.thaw("app")
+    _assert_polite(text, payloads, "zh")
+    assert API_TIMEOUT_S - 0.2 <= elapsed < TIMEOUT_S, elapsed  # the actions answered, not Rasa's guard
+    assert procs.log("rasa").count("custom action '") == guarded, "the action itself should have answered"
