@@ -37,7 +37,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from connectors import AbsentChannel, RecentKeys, any_set
+from connectors import AbsentChannel, any_set, recent_keys
 
 logger = logging.getLogger(__name__)
 
@@ -268,7 +268,7 @@ class SlackInput(RasaSlackInput):
     def __init__(self, *args: Any, api_url: str = DEFAULT_API_URL, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_url = api_url
-        self._seen = RecentKeys()
+        self._seen = recent_keys("slack")
 
     def is_request_from_slack_authentic(self, request: Request) -> bool:
         problem = slack_request_problem(

@@ -29,7 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors import AbsentChannel, RecentKeys, any_set
+from connectors import AbsentChannel, any_set, recent_keys
 from connectors.wecom_api import WeComApi, WeComApiError, WeComSettings
 from connectors.wecom_protocol import CallbackError, MalformedError, WeComCrypto, parse_xml
 from connectors.wecom_replies import Choices, render, text_bodies
@@ -97,7 +97,7 @@ class WeComInput(InputChannel):
         self.settings = settings
         self.api = WeComApi(settings)
         self.choices = Choices()
-        self._seen = RecentKeys()
+        self._seen = recent_keys("wecom")
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def get_output_channel(self) -> OutputChannel:
