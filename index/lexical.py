@@ -41,10 +41,15 @@ class LexicalIndex:
         n = len(texts)
         self._idf = {g: math.log((n + 1) / (c + 1)) + 1.0 for g, c in df.items()}
         self._size = n
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for row, doc in enumerate(grams):
             for gram, weight in self._vector(doc).items():
-                self._postings[gram].append((row, weight))
+                postings[gram].append((row, weight))
+        # Per gram: its rows (each once) and weights as arrays, so a query adds a whole posting at a time.
+        self._postings: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]] = {
+            gram: (np.array([r for r, _ in rows], dtype=np.intp), np.array([w for _, w in rows], dtype=np.float32))
+            for gram, rows in postings.items()
+        }
 
     def _vector(self, grams: list[str]) -> dict[str, float]:
         counts = Counter(grams)
@@ -56,6 +61,8 @@ class LexicalIndex:
         """Cosine similarity of ``text`` to every indexed text, by row."""
         scores = np.zeros(self._size, dtype=np.float32)
         for gram, weight in self._vector(char_ngrams(text)).items():
-            for row, doc_weight in self._postings.get(gram, ()):
-                scores[row] += weight * doc_weight
+            posting = self._postings.get(gram)
+            if posting is not None:
+                rows, doc_weights = posting
+                scores[rows] += np.float32(weight) * doc_weights  # rows are unique within a posting
         return scores
