@@ -40,6 +40,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from deflection import DeflectionStore, Filters, analytics  # noqa: E402
 from deflection.models import Conversation, Feedback, Turn  # noqa: E402
 from deflection.seed import generate  # noqa: E402
+from helpdesk.measure import percentile  # noqa: E402
 
 RASA_SCRIPT = r"""
 import asyncio, json, os, statistics, sys, tempfile, time, threading
@@ -104,13 +105,8 @@ asyncio.run(main())
 """
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
 def ms(values: list[float]) -> str:
-    return f"p50 {pct(values, 0.5) * 1000:.3f} ms, p99 {pct(values, 0.99) * 1000:.3f} ms (n={len(values)})"
+    return f"p50 {percentile(values, 50) * 1000:.3f} ms, p99 {percentile(values, 99) * 1000:.3f} ms (n={len(values)})"
 
 
 def bench_rasa(conversations: int, turns: int) -> None:
@@ -133,8 +129,8 @@ def bench_rasa(conversations: int, turns: int) -> None:
     print(f"  SQLTrackerStore, no broker:                    {ms(plain)}")
     print(f"  SQLTrackerStore + broker (Rasa re-reads):      {ms(r['rasa_diff'])}")
     print(f"  HelpdeskSQLTrackerStore + broker (bot/brokers): {ms(brokered)}")
-    added50 = (pct(brokered, 0.5) - pct(plain, 0.5)) * 1000
-    added99 = (pct(brokered, 0.99) - pct(plain, 0.99)) * 1000
+    added50 = (percentile(brokered, 50) - percentile(plain, 50)) * 1000
+    added99 = (percentile(brokered, 99) - percentile(plain, 99)) * 1000
     print(f"  => added per turn: p50 {added50:.3f} ms, p99 {added99:.3f} ms (aim: < 2 ms p50)")
     print(f"  broker.publish of a turn's 5 events alone: {ms(publish)}; events sent: {r['sent']}")
 

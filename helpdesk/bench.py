@@ -10,7 +10,6 @@ import http.client
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from helpdesk.measure import free_port, percentile
 from helpdesk.settings import get_settings
 
 QUESTIONS = [
@@ -35,12 +35,6 @@ QUESTIONS = [
     "腾讯云哪些端口不能用",
     "安全组可以跨账号克隆吗",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -58,11 +52,6 @@ def peak_rss_mb(pid: int) -> float:
             if line.startswith("VmHWM:"):
                 total_kb += int(line.split()[1])
     return total_kb / 1024
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def start_server(port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], float]:

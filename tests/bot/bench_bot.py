@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # helpdesk.measure: standard library only, so either venv imports it
+from helpdesk.measure import free_port, percentile  # noqa: E402
+
 BOT_SH = REPO / "scripts" / "bot.sh"
 CONFIGS = {
     "ours": (REPO / "bot" / "config.yml", REPO / "bot" / "models"),
@@ -42,12 +44,6 @@ QUESTIONS = {"faq": "如何配置安全组", "port": "445端口能用吗"}
 # the whole history), so requests are spread over conversations of this many turns,
 # about what a helpdesk chat has. --turns 1000 measures one long conversation instead.
 TURNS_PER_CONVERSATION = 5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http(method: str, url: str, body: object | None = None, timeout: float = 30) -> object:
@@ -105,11 +101,6 @@ class Stack:
 def spawn(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def bench(
@@ -172,7 +163,7 @@ def bench(
             "label": label,
             "start_s": start_s,
             **{f"{k}_p50_ms": statistics.median(v) for k, v in timings.items()},
-            **{f"{k}_p95_ms": percentile(v, 0.95) for k, v in timings.items()},
+            **{f"{k}_p95_ms": percentile(v, 95) for k, v in timings.items()},
             "rasa_rss_mb": rss_mb(rasa.pid),
             "actions_rss_mb": rss_mb(actions.pid),
         }
