@@ -1,123 +1,63 @@
 """Load benchmark: /v1/answer, the rule endpoints and Rasa's REST webhook under concurrency.
 
-    .venv/bin/python benchmarks/load.py                     # 64 connections, 60 s per target
-    .venv/bin/python benchmarks/load.py --duration 10 --targets answer,ports
+    .venv/bin/python benchmarks/load.py                      # closed loop: 64 connections, 60 s per target
+    .venv/bin/python benchmarks/load.py --rate 300           # constant rate: 64 connections offering 300 req/s
+    .venv/bin/python benchmarks/load.py --targets webhook --rate 15
+    .venv/bin/python benchmarks/load.py --targets webhook --rasa-workers 2 --redis-url redis://127.0.0.1:56379/0
     .venv/bin/python benchmarks/load.py --app-url http://127.0.0.1:8000 --rasa-url http://127.0.0.1:5005
 
-Without ``--app-url`` it starts ``helpdesk serve`` itself on a free loopback port
-(``--workers``, rate limit off: one client address sends everything); without
-``--rasa-url`` and with the ``webhook`` target it also starts the action server and Rasa
-(``scripts/bot.sh``). The generator is wrk (Debian's ``wrk`` package; Lua scripts rotate
-the request bodies) when installed, else an asyncio/httpx client (which needs more CPU
-per request than the server: figures from it understate the server). Prints, per
-target, requests/s, p50/p99 latency and errors (non-2xx, socket errors, timeouts).
-Loopback only.
+Two modes. Closed loop (the default): each connection sends its next request as soon as
+the previous one returns, so throughput is the most the server does and latency is
+``connections / throughput`` on average. Constant rate (``--rate R``): the connections
+together send R requests per second on a fixed schedule (request j of the run is due at
+``j / R`` s, on connection ``j mod connections``), and latency is measured from the time a
+request was due, not from when it was sent, so a stalled server is charged for the
+requests it held back (no coordinated omission, as in wrk2).
+
+Generators: the closed loop of the app's targets uses wrk when installed (Debian's
+``wrk``; cheapest per request). Everything else uses this script's own generator:
+``--procs`` processes (2) sharing the connections, raw HTTP/1.1 over asyncio streams on
+uvloop. The webhook target always uses it: each connection holds 4-turn conversations
+under fresh sender ids (wrk would repeat a fixed list of senders, whose trackers grow).
+The generator runs on the same cores as the servers; its CPU time is printed.
+
+Without ``--app-url`` it starts ``helpdesk serve`` on a free loopback port (rate limit
+off: one client address sends everything), with ``helpdesk serve``'s default workers
+unless ``--workers``; without ``--rasa-url`` and with the webhook target it also starts
+the action server and Rasa (``scripts/bot.sh``), with ``--rasa-workers`` Sanic workers
+(more than one needs a Redis lock store: ``--redis-url``, e.g. from
+``scripts/redis.sh start``). A request is an error if it gets a non-2xx status, a socket
+error or no reply within ``--timeout`` s (20: the web widget's REST timeout, so a turn
+that waits behind 63 others is slow, not failed, as long as a user would still get it).
+Prints, per target: offered and achieved rate, p50/p90/p99/max latency, errors, the CPU
+used by each server, the generator and everything else, and each server's RSS. Loopback only.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
+import resource
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
-import httpx
+from load_requests import TARGETS, requests_for
+from loadgen import Result, run_generator
+from procstats import REPO, cpu_snapshot, group_rss_mib, started, wait_ready
 
-from helpdesk.bench import free_port
+from helpdesk.measure import free_port
+from helpdesk.settings import get_settings
 
-REPO = Path(__file__).resolve().parents[1]
-QUESTIONS = [
-    "445端口能用吗",
-    "如何开启某个端口？",
-    "安全组为什么删不掉",
-    "why is port 25 blocked",
-    "how do I open port 3389 for remote desktop",
-    "安全组默认规则是什么",
-    "can I use port 80 without ICP filing",
-    "what is a security group",
-]
-PORTS = [("tcp", 22), ("tcp", 25), ("udp", 445), ("tcp", 3389), ("tcp", 8080), ("udp", 137), ("tcp", 443)]
-EVALUATE = {
-    "security_groups": [
-        {
-            "SecurityGroupId": "sg-web",
-            "SecurityGroupPolicySet": {
-                "Ingress": [
-                    {"Protocol": "TCP", "Port": "22", "CidrBlock": "198.51.100.0/24", "Action": "ACCEPT"},
-                    {"Protocol": "tcp", "Port": "80,443", "CidrBlock": "0.0.0.0/0", "Action": "ACCEPT"},
-                    {"Protocol": "ALL", "Port": "ALL", "CidrBlock": "0.0.0.0/0", "Action": "DROP"},
-                ],
-                "Egress": [{"Protocol": "ALL", "Port": "ALL", "CidrBlock": "0.0.0.0/0", "Action": "ACCEPT"}],
-            },
-        }
-    ],
-    "flow": {"direction": "ingress", "protocol": "tcp", "port": 22, "remote": "198.51.100.20"},
-}
-CHAT = ["445端口能用吗", "那 UDP 呢?", "can I listen on 3389?", "安全组为什么删不掉"]
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    body: bytes | None = None
-
-
-@dataclass
-class Result:
-    target: str
-    requests: int
-    seconds: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-    detail: str = ""
-
-    def line(self) -> str:
-        return (
-            f"{self.target:<10} {self.requests / self.seconds:9.1f} req/s  p50 {self.p50_ms:7.2f} ms  "
-            f"p99 {self.p99_ms:7.2f} ms  errors {self.errors:5d}  ({self.requests} requests){self.detail}"
-        )
-
-
-def requests_for(target: str) -> list[Request]:
-    if target == "answer":
-        return [Request("POST", "/v1/answer", json.dumps({"question": q}).encode()) for q in QUESTIONS]
-    if target == "ports":
-        return [Request("GET", f"/v1/ports/{p}/{n}") for p, n in PORTS]
-    if target == "evaluate":
-        return [Request("POST", "/v1/security-groups/evaluate", json.dumps(EVALUATE).encode())]
-    if target == "webhook":
-        # A fresh conversation per few requests, so trackers stay short as in real traffic.
-        return [
-            Request(
-                "POST",
-                "/webhooks/rest/webhook",
-                json.dumps(
-                    {"sender": f"load-{i // len(CHAT)}-{uuid.uuid4().hex[:6]}", "message": CHAT[i % len(CHAT)]},
-                    ensure_ascii=False,
-                ).encode(),
-            )
-            for i in range(64)
-        ]
-    raise SystemExit(f"unknown target {target!r}: answer, ports, evaluate, webhook")
-
-
-# --- wrk ---------------------------------------------------------------------------------
+# --- wrk (closed loop) ---------------------------------------------------------------------
 
 _LUA = """
 local requests = {}
@@ -130,11 +70,12 @@ request = function()
   return requests[(counter %% #requests) + 1]
 end
 done = function(summary, latency, requests)
-  io.write(string.format("LOADJSON {\\"requests\\": %%d, \\"p50_us\\": %%d, \\"p99_us\\": %%d, " ..
-    "\\"status\\": %%d, \\"connect\\": %%d, \\"read\\": %%d, \\"write\\": %%d, " ..
-    "\\"timeout\\": %%d, \\"duration_us\\": %%d}\\n",
-    summary.requests, latency:percentile(50), latency:percentile(99), summary.errors.status,
-    summary.errors.connect, summary.errors.read, summary.errors.write, summary.errors.timeout, summary.duration))
+  io.write(string.format("LOADJSON {\\"requests\\": %%d, \\"p50_us\\": %%d, \\"p90_us\\": %%d, " ..
+    "\\"p99_us\\": %%d, \\"max_us\\": %%d, \\"status\\": %%d, \\"connect\\": %%d, \\"read\\": %%d, " ..
+    "\\"write\\": %%d, \\"timeout\\": %%d, \\"duration_us\\": %%d}\\n",
+    summary.requests, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    summary.errors.status, summary.errors.connect, summary.errors.read, summary.errors.write,
+    summary.errors.timeout, summary.duration))
 end
 """
 
@@ -143,143 +84,154 @@ def _lua_string(data: bytes) -> str:
     return '"' + "".join(f"\\{b}" for b in data) + '"'
 
 
-def run_wrk(target: str, base_url: str, connections: int, duration: float, threads: int) -> Result:
+def _wrk_script(target: str) -> str:
     lines = []
     for r in requests_for(target):
         headers = '{["Content-Type"] = "application/json"}' if r.body is not None else "{}"
         body = _lua_string(r.body) if r.body is not None else "nil"
         method, path = _lua_string(r.method.encode()), _lua_string(r.path.encode())
         lines.append(f"  table.insert(requests, wrk.format({method}, {path}, {headers}, {body}))")
+    return _LUA % "\n".join(lines)
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_wrk(target: str, base_url: str, args: argparse.Namespace) -> Result:
+    """Closed loop with wrk. Its summary has percentiles, not samples: they stand in for the samples."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_LUA % "\n".join(lines))
+        script.write(_wrk_script(target))
+    argv = ["wrk", "-t", str(args.procs), "-c", str(args.connections), "-d", f"{args.duration:g}s"]
+    argv += ["--timeout", f"{args.timeout:g}s", "-s", script.name, base_url]
+    cpu = _children_cpu_s()
     try:
-        done = subprocess.run(
-            [
-                "wrk",
-                "-t",
-                str(threads),
-                "-c",
-                str(connections),
-                "-d",
-                f"{duration:g}s",
-                "--timeout",
-                "10s",
-                "-s",
-                script.name,
-                base_url,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=duration + 60,
-            check=False,
-        )
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=args.duration + 60, check=False)
     finally:
         os.unlink(script.name)
+    cpu = _children_cpu_s() - cpu
     match = re.search(r"LOADJSON (\{.*\})", done.stdout)
     if match is None:
         raise RuntimeError(f"wrk failed: {done.stdout}\n{done.stderr}")
     s = json.loads(match.group(1))
-    socket_errors = s["connect"] + s["read"] + s["write"] + s["timeout"]
-    detail = f"  [non-2xx {s['status']}, socket {socket_errors}]" if s["status"] or socket_errors else ""
-    return Result(
-        target,
-        s["requests"],
-        s["duration_us"] / 1e6,
-        s["p50_us"] / 1000,
-        s["p99_us"] / 1000,
-        s["status"] + socket_errors,
-        detail,
+    errors = Counter({k: s[k] for k in ("status", "connect", "read", "write", "timeout") if s[k]})
+    latency = (s["p50_us"] / 1000, s["p90_us"] / 1000, s["p99_us"] / 1000, s["max_us"] / 1000)
+    ok = s["requests"] - s["status"]
+    return Result(target, None, s["duration_us"] / 1e6, ok, latency, errors, "wrk", cpu)
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], result: Result) -> str:
+    """Cores used during the run, per server, by the generator, and by every other process."""
+    used = {name: (after[name] - before[name]) / result.seconds for name in after}
+    client = result.client_cpu_s / result.seconds
+    other = used.pop("busy") - sum(used.values()) - client
+    parts = [f"{name} {cores:.2f}" for name, cores in used.items()]
+    return f"  CPU (cores of {os.cpu_count()}): " + ", ".join(
+        [*parts, f"{result.client} {client:.2f}", f"other {other:.2f}"]
     )
 
 
-# --- asyncio fallback --------------------------------------------------------------------
-
-
-async def _run_async(target: str, base_url: str, connections: int, duration: float) -> Result:
-    reqs = requests_for(target)
-    latencies: list[float] = []
-    errors = 0
-    deadline = time.perf_counter() + duration
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=10) as client:
-
-        async def worker(offset: int) -> None:
-            nonlocal errors
-            i = offset
-            while time.perf_counter() < deadline:
-                r = reqs[i % len(reqs)]
-                i += 1
-                started = time.perf_counter()
-                try:
-                    response = await client.request(
-                        r.method,
-                        r.path,
-                        content=r.body,
-                        headers={"Content-Type": "application/json"} if r.body else None,
-                    )
-                    if response.status_code >= 400:
-                        errors += 1
-                except httpx.HTTPError:
-                    errors += 1
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(n) for n in range(connections)))
-        elapsed = time.perf_counter() - started
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return Result(
-        target, len(latencies), elapsed, quantiles[49] * 1000, quantiles[98] * 1000, errors, "  [httpx client]"
+def rasa_endpoints(path: Path, redis_url: str) -> Path:
+    """bot/endpoints.yml plus a Redis lock store, which Rasa needs to run several Sanic workers."""
+    redis = urlsplit(redis_url)
+    lock_store = (
+        "\nlock_store:\n  type: guards.lock_store.AtomicRedisLockStore\n"
+        f"  url: {redis.hostname}\n  port: {redis.port or 6379}\n  db: {(redis.path or '/0').strip('/') or 0}\n"
+        f"  key_prefix: load{uuid.uuid4().hex[:8]}\n"
     )
+    path.write_text((REPO / "bot/endpoints.yml").read_text(encoding="utf-8") + lock_store, encoding="utf-8")
+    return path
 
 
-# --- processes ----------------------------------------------------------------------------
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float, check: Any) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited with {process.returncode}")
-        with suppress(httpx.HTTPError):
-            if check(httpx.get(url, timeout=2)):
-                return
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} not ready after {timeout:.0f} s")
-
-
-@contextmanager
-def started(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+def start_app(stack: ExitStack, env: dict[str, str], work: Path, workers: int) -> tuple[str, int]:
+    port = free_port()
+    app = stack.enter_context(
+        started(
+            [str(REPO / ".venv/bin/helpdesk"), "serve"],
+            {**env, "HELPDESK_PORT": str(port), "HELPDESK_WORKERS": str(workers)},
+            work / "app.log",
         )
-    try:
-        yield process
-    finally:
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(f"{url}/readyz", app, 300, lambda r: r.status_code == 200)
+    return url, app.pid
+
+
+def start_bot(
+    stack: ExitStack, env: dict[str, str], work: Path, app_url: str, args: argparse.Namespace
+) -> tuple[list[str], dict[str, int]]:
+    """The action server and ``args.rasa_servers`` Rasa servers of ``args.rasa_workers`` workers each."""
+    actions_port = free_port()
+    env = {**env, "HELPDESK_API_URL": app_url, "ACTIONS_PORT": str(actions_port)}
+    env["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{actions_port}/webhook"
+    actions = stack.enter_context(started([str(REPO / "scripts/bot.sh"), "actions"], env, work / "actions.log"))
+    wait_ready(f"http://127.0.0.1:{actions_port}/health", actions, 60, lambda r: r.status_code == 200)
+    pids, urls, extra = {"actions": actions.pid}, [], []
+    if args.rasa_workers > 1 or args.rasa_servers > 1:
+        if not args.redis_url:
+            raise SystemExit("several Rasa workers or servers need a Redis lock store: --redis-url (scripts/redis.sh)")
+        extra = ["--endpoints", str(rasa_endpoints(work / "endpoints.yml", args.redis_url))]
+        env["SANIC_WORKERS"] = str(args.rasa_workers)
+    for n in range(args.rasa_servers):
+        port = free_port()
+        rasa_env = {**env, "RASA_PORT": str(port)}
+        rasa = stack.enter_context(
+            started([str(REPO / "scripts/bot.sh"), "server", *extra], rasa_env, work / f"rasa{n}.log")
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+        wait_ready(f"{urls[-1]}/status", rasa, 300, lambda r: bool(r.json().get("model_file")))
+        pids[f"rasa{n}" if args.rasa_servers > 1 else "rasa"] = rasa.pid
+    return urls, pids
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def measure(target: str, urls: list[str], args: argparse.Namespace, use_wrk: bool, pids: dict[str, int]) -> None:
+    """Warm up (a few seconds, not counted), then measure one target and print the figures."""
+    if args.warmup > 0:
+        warm = argparse.Namespace(**{**vars(args), "duration": args.warmup, "connections": min(8, args.connections)})
+        run_generator(target, urls, warm, None)
+    before = cpu_snapshot(pids)
+    if args.rate is None and use_wrk and target != "webhook" and len(urls) == 1:
+        result = run_wrk(target, urls[0], args)
+    else:
+        result = run_generator(target, urls, args, args.rate)
+    print(result.line(), cpu_line(before, cpu_snapshot(pids), result), sep="\n", flush=True)
+    if pids:
+        print("  RSS " + rss_line(pids), flush=True)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add = parser.add_argument
+    add("--targets", default=",".join(TARGETS), help="comma list of: " + ", ".join(TARGETS))
+    add("--connections", type=int, default=64)
+    add("--duration", type=float, default=60.0, help="seconds per target (default 60)")
+    add("--rate", type=float, help="constant rate: requests/s offered by all connections together")
+    add("--timeout", type=float, default=20.0, help="seconds without a reply before a request is an error (20)")
+    add("--warmup", type=float, default=5.0, help="seconds of load (8 connections) before each target, not counted")
+    add("--procs", type=int, default=2, help="generator processes (wrk threads)")
+    add("--client", choices=["auto", "wrk", "generator"], default="auto", help="closed loop of the app targets")
+    add("--workers", type=int, help="uvicorn workers of the app this script starts (default: helpdesk serve's)")
+    add("--rasa-workers", type=int, default=1, help="Sanic workers per Rasa server (SANIC_WORKERS)")
+    add("--rasa-servers", type=int, default=1, help="Rasa servers; the connections are spread over them")
+    add("--redis-url", default=os.environ.get("HELPDESK_TEST_REDIS_URL"), help="lock store for several Rasa")
+    add("--app-url")
+    add("--rasa-url")
+    args = parser.parse_args()
+    args.targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if unknown := set(args.targets) - set(TARGETS):
+        raise SystemExit(f"unknown targets {', '.join(sorted(unknown))}: {', '.join(TARGETS)}")
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install wrk)")
+    return args
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--targets", default="answer,ports,evaluate,webhook")
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds per target")
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the app this script starts")
-    parser.add_argument("--app-url")
-    parser.add_argument("--rasa-url")
-    parser.add_argument("--client", choices=["auto", "wrk", "httpx"], default="auto")
-    args = parser.parse_args()
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
-    for t in targets:
-        requests_for(t)  # fails early on a typo
+    args = parse_args()
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk") is not None)
-
     work = Path(tempfile.mkdtemp(prefix="helpdesk-load-"))
     env = {
         **os.environ,
@@ -288,56 +240,42 @@ def main() -> int:
         "HELPDESK_DATA_DIR": str(work / "data"),
         "RASA_TRACKER_DB": str(work / "tracker.db"),
     }
-    stack: list[Any] = []
+    pids: dict[str, int] = {}
     try:
-        app_url = args.app_url
-        if app_url is None:
-            port = free_port()
-            app_url = f"http://127.0.0.1:{port}"
-            cm = started(
-                [str(REPO / ".venv/bin/helpdesk"), "serve"],
-                {**env, "HELPDESK_PORT": str(port), "HELPDESK_WORKERS": str(args.workers)},
-                work / "app.log",
-            )
-            stack.append(cm)
-            wait_ready(f"{app_url}/readyz", cm.__enter__(), 300, lambda r: r.status_code == 200)
-        rasa_url = args.rasa_url
-        if "webhook" in targets and rasa_url is None:
-            actions_port, rasa_port = free_port(), free_port()
-            rasa_env = {
-                **env,
-                "HELPDESK_API_URL": app_url,
-                "ACTIONS_PORT": str(actions_port),
-                "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{actions_port}/webhook",
-                "RASA_PORT": str(rasa_port),
-            }
-            actions = started([str(REPO / "scripts/bot.sh"), "actions"], rasa_env, work / "actions.log")
-            stack.append(actions)
-            wait_ready(
-                f"http://127.0.0.1:{actions_port}/health", actions.__enter__(), 60, lambda r: r.status_code == 200
-            )
-            rasa = started([str(REPO / "scripts/bot.sh"), "server"], rasa_env, work / "rasa.log")
-            stack.append(rasa)
-            rasa_url = f"http://127.0.0.1:{rasa_port}"
-            wait_ready(f"{rasa_url}/status", rasa.__enter__(), 180, lambda r: bool(r.json().get("model_file")))
-
-        print(
-            f"load: {args.connections} connections, {args.duration:g} s per target, "
-            f"client {'wrk' if use_wrk else 'httpx'}, app {app_url}" + (f", rasa {rasa_url}" if rasa_url else "")
-        )
-        for target in targets:
-            base = rasa_url if target == "webhook" else app_url
-            assert base is not None
-            if use_wrk:
-                result = run_wrk(target, base, args.connections, args.duration, args.threads)
-            else:
-                result = asyncio.run(_run_async(target, base, args.connections, args.duration))
-            print(result.line(), flush=True)
+        with ExitStack() as stack:
+            app_url, workers = args.app_url, args.workers or get_settings().workers
+            if app_url is None:
+                app_url, pids["app"] = start_app(stack, env, work, workers)
+            rasa_urls = [args.rasa_url] if args.rasa_url else []
+            if "webhook" in args.targets and not rasa_urls:
+                rasa_urls, bot_pids = start_bot(stack, env, work, app_url, args)
+                pids.update(bot_pids)
+            print(describe(args, app_url, rasa_urls, workers), flush=True)
+            for target in args.targets:
+                measure(target, rasa_urls if target == "webhook" else [app_url], args, use_wrk, pids)
     finally:
-        for cm in reversed(stack):
-            cm.__exit__(None, None, None)
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def describe(args: argparse.Namespace, app_url: str, rasa_urls: list[str], workers: int) -> str:
+    mode = f"constant rate {args.rate:g} req/s" if args.rate else "closed loop"
+    app = f"app {app_url}" + ("" if args.app_url else f" ({workers} workers)")
+    rasa = f", rasa {' '.join(rasa_urls)}" if rasa_urls else ""
+    if rasa_urls and not args.rasa_url:
+        rasa += f" ({args.rasa_servers} server(s) x {args.rasa_workers} Sanic worker(s))"
+    return (
+        f"load: {mode}, {args.connections} connections, {args.duration:g} s per target, timeout {args.timeout:g} s, "
+        f"{os.cpu_count()} CPUs; {app}{rasa}"
+    )
+
+
+def rss_line(pids: dict[str, int]) -> str:
+    parts = []
+    for name, pid in pids.items():
+        mib, count = group_rss_mib(pid)
+        parts.append(f"{name} {mib:.0f} MiB ({count} processes)")
+    return ", ".join(parts)
 
 
 if __name__ == "__main__":

@@ -28,27 +28,38 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import CHAT, PORTS, QUESTIONS, REPO, free_port, started, wait_ready
+from load_requests import CHAT, PORTS, QUESTIONS
+from procstats import REPO, group_rss_mib, started, wait_ready
+
+from helpdesk.measure import free_port
+
+Sample = tuple[float, dict[str, float]]  # (seconds since start, RSS MiB per service)
 
 
-def group_rss_mib(pgid: int) -> float:
-    """RSS of every process in the process group ``pgid``, from /proc."""
-    total_kib = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[2]) != pgid:  # fields after the name: state, ppid, pgrp, ...
-                continue
-            with open(f"/proc/{entry}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total_kib += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-    return total_kib / 1024
+def slope_mib_per_min(samples: list[Sample], name: str) -> float:
+    """Least-squares slope of one service's RSS over the samples, in MiB per minute."""
+    xs, ys = [t for t, _ in samples], [rss[name] for _, rss in samples]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    return 60 * sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / sxx if sxx else 0.0
+
+
+def minute_mean(samples: list[Sample], name: str, last: bool) -> float:
+    """Mean RSS of one service over the first (or last) minute of the samples."""
+    edge = samples[-1][0] - 60 if last else samples[0][0] + 60
+    window = [rss[name] for t, rss in samples if (t >= edge if last else t <= edge)]
+    return sum(window) / len(window)
+
+
+def summary(samples: list[Sample], names: list[str]) -> list[str]:
+    lines = ["after warm-up: first-minute mean -> last-minute mean RSS, least-squares slope over all samples"]
+    for n in names:
+        first, last = minute_mean(samples, n, last=False), minute_mean(samples, n, last=True)
+        lines.append(
+            f"  {n:<8} {first:7.1f} -> {last:7.1f} MiB ({last - first:+.1f}), "
+            f"slope {slope_mib_per_min(samples, n):+.2f} MiB/min"
+        )
+    return lines
 
 
 async def drive(app_url: str, rasa_url: str, concurrency: int, deadline: float, counts: dict[str, int]) -> None:
@@ -78,8 +89,8 @@ async def drive(app_url: str, rasa_url: str, concurrency: int, deadline: float, 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=float, default=600.0)
-    parser.add_argument("--interval", type=float, default=30.0)
+    parser.add_argument("--duration", type=float, default=600.0, help="seconds after warm-up (default 10 minutes)")
+    parser.add_argument("--interval", type=float, default=15.0, help="seconds between RSS samples")
     parser.add_argument("--warmup", type=float, default=30.0, help="seconds of load before the baseline sample")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
@@ -120,15 +131,15 @@ def main() -> int:
         started_at = time.monotonic()
         deadline = started_at + args.warmup + args.duration
 
-        async def run() -> list[tuple[float, dict[str, float]]]:
+        async def run() -> list[Sample]:
             load = asyncio.create_task(drive(app_url, rasa_url, args.concurrency, deadline, counts))
-            samples: list[tuple[float, dict[str, float]]] = []
+            samples: list[Sample] = []
             await asyncio.sleep(args.warmup)
             print(f"soak: {args.concurrency} streams, {args.duration:g} s after {args.warmup:g} s warm-up; RSS in MiB")
             print(f"{'t (s)':>7} " + " ".join(f"{n:>9}" for n in pids) + f" {'requests':>9} {'errors':>7}")
             while True:
                 now = time.monotonic()
-                rss = {name: group_rss_mib(pid) for name, pid in pids.items()}
+                rss = {name: group_rss_mib(pid)[0] for name, pid in pids.items()}
                 samples.append((now - started_at, rss))
                 print(
                     f"{now - started_at:7.0f} "
@@ -143,14 +154,7 @@ def main() -> int:
             return samples
 
         samples = asyncio.run(run())
-        first, last = samples[0], samples[-1]
-        growth = {n: last[1][n] - first[1][n] for n in pids}
-        print(
-            "growth after warm-up: "
-            + ", ".join(
-                f"{n} {growth[n]:+.1f} MiB ({growth[n] / max(1.0, last[0] - first[0]) * 60:+.2f} MiB/min)" for n in pids
-            )
-        )
+        print("\n".join(summary(samples, list(pids))))
         print(json.dumps({"requests": counts["ok"] + counts["errors"], "errors": counts["errors"]}))
     finally:
         for cm in reversed(list(services.values())):
