@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from api.services import Services
 from deflection import DeflectionStore
 from deflection.handoffs import HandoffDesk
-from index import Retriever
+from index import EncodeBatcher, Retriever
 from knowledge import KnowledgeBase
 from rules import RuleEngine
 
@@ -33,6 +33,10 @@ def get_retriever(services: Annotated[Services, Depends(get_services)]) -> Retri
 
 def get_rule_engine(services: Annotated[Services, Depends(get_services)]) -> RuleEngine:
     return services.rules
+
+
+def get_batcher(services: Annotated[Services, Depends(get_services)]) -> EncodeBatcher:
+    return services.batcher
 
 
 def get_handoffs(services: Annotated[Services, Depends(get_services)]) -> HandoffDesk:
@@ -79,6 +83,7 @@ def require_handoff_token(request: Request, services: Annotated[Services, Depend
 ServicesDep = Annotated[Services, Depends(get_services)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+BatcherDep = Annotated[EncodeBatcher, Depends(get_batcher)]
 HandoffsDep = Annotated[HandoffDesk, Depends(get_handoffs)]
 DeflectionDep = Annotated[DeflectionStore, Depends(get_deflection)]
 RuleEngineDep = Annotated[RuleEngine, Depends(get_rule_engine)]

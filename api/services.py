@@ -10,7 +10,7 @@ from deflection import DeflectionStore, StoreGate, WebhookDeliverer
 from deflection.handoff_outbox import HandoffOutbox
 from deflection.handoffs import HandoffDesk
 from helpdesk.settings import Settings
-from index import Retriever, make_embedder, open_or_build
+from index import EncodeBatcher, Retriever, make_embedder, open_or_build
 from knowledge import KnowledgeBase, load_knowledge
 from rules import RuleEngine
 
@@ -27,6 +27,7 @@ class Services:
     rules: RuleEngine
     store: StoreGate
     desk: HandoffDesk
+    batcher: EncodeBatcher
     started_at: float = field(default_factory=time.time)
 
     @property
@@ -43,6 +44,7 @@ class Services:
         """Stop the webhook worker and close the database."""
         self.desk.stop()
         self.store.close()
+        self.batcher.close()
 
 
 def load_services(settings: Settings) -> Services:
@@ -74,4 +76,5 @@ def load_services(settings: Settings) -> Services:
     outbox = HandoffOutbox(settings.data_dir / "handoff-outbox")
     desk = HandoffDesk(store.store.tickets, deliverer, outbox, store_ready=lambda: store.ready)
     store.open(on_ready=desk.start)
-    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), store, desk)
+    batcher = EncodeBatcher(retriever.embedder)  # questions asked together share one forward pass
+    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), store, desk, batcher)

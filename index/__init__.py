@@ -1,5 +1,6 @@
 """Retrieval over the FAQ: embedders, vector indexes, calibration and the retriever."""
 
+from index.batching import EncodeBatcher
 from index.calibration import Calibration
 from index.embedders import DEFAULT_MODEL, Embedder, make_embedder
 from index.errors import EmbedderError, EvaluationDataError, IndexNotBuiltError, RetrievalError, StaleIndexError
@@ -13,6 +14,7 @@ __all__ = [
     "Candidate",
     "Embedder",
     "EmbedderError",
+    "EncodeBatcher",
     "EvaluationDataError",
     "FaissIndex",
     "IndexNotBuiltError",

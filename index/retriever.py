@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from index.calibration import Calibration
 from index.documents import Document
@@ -94,9 +95,12 @@ class Retriever:
         off_topic = len(self._entry_list)
         self._entry_of_row = np.array([position.get(doc.entry_id, off_topic) for doc in documents], dtype=np.int64)
 
-    def rank(self, question: str, limit: int) -> Ranking:
-        """Entries ordered by score, at most ``limit``, and the off-topic score."""
-        vector = self.embedder.encode([question])
+    def rank(self, question: str, limit: int, vector: npt.NDArray[np.float32] | None = None) -> Ranking:
+        """Entries ordered by score, at most ``limit``, and the off-topic score.
+
+        ``vector``: the question's embedding when the caller has it already (``index.batching``).
+        """
+        vector = self.embedder.encode([question]) if vector is None else vector.reshape(1, -1)
         n = len(self._entry_of_row)
         scores, ids = self._index.search(vector, n)
         dense = np.zeros(n, dtype=np.float32)
@@ -120,9 +124,12 @@ class Retriever:
             )
         return Ranking(result, off_topic)
 
-    def ask(self, question: str, top_k: int = 3) -> RetrievalResult:
-        """Answer ``question``: the best ``top_k`` entries and whether the first is confident."""
-        ranking = self.rank(question, max(top_k, 2))
+    def ask(self, question: str, top_k: int = 3, vector: npt.NDArray[np.float32] | None = None) -> RetrievalResult:
+        """Answer ``question``: the best ``top_k`` entries and whether the first is confident.
+
+        ``vector``: the question's embedding, if already computed (else it is embedded here).
+        """
+        ranking = self.rank(question, max(top_k, 2), vector)
         if not ranking.candidates:
             return RetrievalResult(False, 0.0, ())
         confidence = self.calibration.probability(features(ranking)) if self.calibration else 0.0

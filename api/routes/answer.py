@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.deps import RetrieverDep
+from api.deps import BatcherDep, RetrieverDep
 from api.metrics import MetricsDep
 from api.schemas import AnswerBody, AnswerRequest, AnswerResponse, CandidateBody
 
@@ -12,10 +12,13 @@ router = APIRouter(prefix="/v1", tags=["answers"])
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question from the FAQ")
-async def answer(body: AnswerRequest, retriever: RetrieverDep, metrics: MetricsDep) -> AnswerResponse:
+async def answer(
+    body: AnswerRequest, retriever: RetrieverDep, batcher: BatcherDep, metrics: MetricsDep
+) -> AnswerResponse:
     """The FAQ entry that answers ``question`` when the service is confident, and the
     best candidates either way. Answers are served exactly as written, with their source."""
-    result = retriever.ask(body.question, body.top_k)
+    vector = await batcher.encode(body.question)  # with the questions asked at the same moment
+    result = retriever.ask(body.question, body.top_k, vector)
     metrics.record_answer(result.confident)
     top = result.answer
     return AnswerResponse(
