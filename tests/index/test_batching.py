@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
 
 from index import EncodeBatcher, make_embedder
 from index.embedders import Vectors
+
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: the session's browser (Playwright) may hold this thread's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 QUESTIONS = ["445端口能用吗", "如何开启端口", "why is port 25 blocked", "what is a security group", "安全组删不掉"]
 
@@ -41,7 +52,7 @@ async def _ask_one_by_one(batcher: EncodeBatcher, texts: list[str]) -> list[obje
 def test_questions_asked_together_are_encoded_in_one_pass() -> None:
     embedder = CountingEmbedder()
     batcher = EncodeBatcher(embedder, max_batch=3)  # type: ignore[arg-type]
-    vectors = asyncio.run(_ask_together(batcher, QUESTIONS))
+    vectors = run(_ask_together(batcher, QUESTIONS))
     assert embedder.calls == [QUESTIONS[:3], QUESTIONS[3:]]  # at most three at a time
     assert [v[0] for v in vectors] == [float(len(q)) for q in QUESTIONS]  # type: ignore[index]
     assert (batcher.batches, batcher.encoded) == (2, 5)
@@ -49,14 +60,14 @@ def test_questions_asked_together_are_encoded_in_one_pass() -> None:
 
 def test_a_question_alone_is_encoded_alone() -> None:
     embedder = CountingEmbedder()
-    asyncio.run(_ask_one_by_one(EncodeBatcher(embedder), QUESTIONS[:2]))  # type: ignore[arg-type]
+    run(_ask_one_by_one(EncodeBatcher(embedder), QUESTIONS[:2]))  # type: ignore[arg-type]
     assert embedder.calls == [QUESTIONS[:1], QUESTIONS[1:2]]
 
 
 def test_a_failed_pass_fails_its_questions_only() -> None:
     embedder = CountingEmbedder(fail_on=QUESTIONS[1])
     batcher = EncodeBatcher(embedder, max_batch=2)  # type: ignore[arg-type]
-    results = asyncio.run(_ask_together(batcher, QUESTIONS))
+    results = run(_ask_together(batcher, QUESTIONS))
     # Batches [0, 1] (fails), [2, 3], [4]: the later batches still run.
     assert [type(r).__name__ for r in results] == ["RuntimeError", "RuntimeError", "ndarray", "ndarray", "ndarray"]
 
@@ -68,7 +79,7 @@ def test_batched_vectors_are_the_single_question_vectors() -> None:
     async def together() -> list[Vectors]:
         return list(await asyncio.gather(*(batcher.encode(q) for q in QUESTIONS)))
 
-    batched = asyncio.run(together())
+    batched = run(together())
     for question, vector in zip(QUESTIONS, batched, strict=True):
         np.testing.assert_allclose(vector, embedder.encode([question])[0], atol=1e-5)
     assert batcher.batches == 1  # they did share a pass
