@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter, Depends
 
-from api.deps import HandoffsDep, require_admin, require_handoff_token
+from api.deps import DeflectionDep, HandoffsDep, require_admin, require_handoff_token
 from api.schemas import HandoffRequest
 from api.schemas_deflection import TicketResponse
 from deflection import Ticket, TranscriptLine
@@ -42,5 +42,7 @@ def create_handoff(body: HandoffRequest, desk: HandoffsDep) -> TicketResponse:
     summary="One hand-off by id (admin token: it holds the conversation)",
     dependencies=[Depends(require_admin)],
 )
-def get_handoff(handoff_id: str, desk: HandoffsDep) -> TicketResponse:
-    return ticket_body(desk.tickets.get(handoff_id))
+def get_handoff(handoff_id: str, store: DeflectionDep) -> TicketResponse:
+    # DeflectionDep: 503 while the database has not answered since start (a ticket kept on disk
+    # meanwhile is readable once it is stored).
+    return ticket_body(store.tickets.get(handoff_id))
