@@ -48,7 +48,7 @@ def is_outage(error: DBAPIError) -> bool:
 
 
 MAX_KEPT = 10_000  # conversations kept unsaved in memory; past it the oldest is given up (logged)
-MAX_RECENT = 2_000  # last trackers remembered to keep the context when the database cannot be read
+MAX_RECENT = 1_000  # trackers remembered to keep the context when the database cannot be read (~50 KB each)
 MAX_STREAMED = 100_000  # conversations whose streamed-event count is remembered
 FLUSH_PER_SAVE = 20  # kept trackers written after each successful save
 
