@@ -26,7 +26,7 @@ class Services:
     retriever: Retriever
     rules: RuleEngine
     store: StoreGate
-    desk: HandoffDesk
+    handoffs: HandoffDesk  # stores tickets, or keeps them on disk while the database is down
     batcher: EncodeBatcher
     started_at: float = field(default_factory=time.time)
 
@@ -35,16 +35,10 @@ class Services:
         """The deflection store; raises StoreUnavailableError (503) while its database has not answered."""
         return self.store.get()
 
-    @property
-    def handoffs(self) -> HandoffDesk:
-        """Hand-offs: stored, or kept on disk while the database is down (deflection/handoff_outbox.py)."""
-        return self.desk
-
     def close(self) -> None:
         """Stop the webhook worker and close the database."""
-        self.desk.stop()
+        self.handoffs.stop()
         self.store.close()
-        self.batcher.close()
 
 
 def load_services(settings: Settings) -> Services:

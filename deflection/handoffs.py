@@ -80,7 +80,7 @@ class HandoffDesk:
 
     def drain(self) -> list[str]:
         """Store the tickets kept on disk, if the database answers; returns their ids."""
-        if self.outbox is None or not self.outbox.waiting() or not self._store_ready():
+        if self.outbox is None or not self._store_ready():
             return []
         try:
             stored = self.outbox.drain(self.tickets, deliver=self.deliverer is not None)

@@ -64,6 +64,3 @@ class EncodeBatcher:
             for (_, future), vector in zip(batch, vectors, strict=True):
                 if not future.done():  # its request may have been cancelled (client gone)
                     future.set_result(vector)
-
-    def close(self) -> None:
-        """Nothing to release (kept so the app can close its parts alike)."""
