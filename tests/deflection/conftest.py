@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,21 +23,26 @@ from knowledge import DEFAULT_KNOWLEDGE_DIR
 POSTGRES_ENV = "HELPDESK_TEST_POSTGRES_URL"
 
 
-def postgres_url() -> str:
-    url = os.environ.get(POSTGRES_ENV, "")
+def required_url(name: str, script: str, purpose: str) -> str:
+    """The service URL in environment variable ``name``: CI fails without it, a local run skips."""
+    url = os.environ.get(name, "")
     if url:
         return url
-    message = f'{POSTGRES_ENV} is not set; start one with: export {POSTGRES_ENV}="$(scripts/postgres.sh start)"'
+    message = f'{name} is not set; start one with: export {name}="$({script} start)"'
     if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI needs PostgreSQL for the store tests: {message}", pytrace=False)
+        pytest.fail(f"CI needs it for {purpose}: {message}", pytrace=False)
     pytest.skip(message)
 
 
-@pytest.fixture
-def postgres_schema_url() -> Iterator[str]:
-    """A URL whose connections use a fresh, empty schema of the test database."""
+def postgres_url() -> str:
+    return required_url(POSTGRES_ENV, "scripts/postgres.sh", "the store tests")
+
+
+@contextmanager
+def fresh_schema(prefix: str) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema of the test database (dropped afterwards)."""
     base = postgres_url()
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base)
     try:
         with admin.begin() as conn:
@@ -50,6 +56,13 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_schema_url() -> Iterator[str]:
+    """A URL whose connections use a fresh, empty schema of the test database."""
+    with fresh_schema("t") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -46,15 +46,20 @@ def _assert_polite(text: str, payloads: list[dict[str, object]], language: str) 
         assert marker not in text
 
 
-def test_hung_action_server_gets_a_polite_answer_within_the_timeout(procs: Procs) -> None:
-    rasa = procs.urls["rasa"]
-    procs.freeze("actions")
+def _say_while_frozen(procs: Procs, name: str, message: str) -> tuple[str, list[dict[str, object]], float]:
+    """One message to Rasa while service ``name`` hangs: the reply, its payloads and the seconds it took."""
+    procs.freeze(name)
     try:
         started = time.monotonic()
-        text, payloads = say(rasa, "445端口能用吗", _sender())
-        elapsed = time.monotonic() - started
+        text, payloads = say(procs.urls["rasa"], message, _sender())
+        return text, payloads, time.monotonic() - started
     finally:
-        procs.thaw("actions")
+        procs.thaw(name)
+
+
+def test_hung_action_server_gets_a_polite_answer_within_the_timeout(procs: Procs) -> None:
+    rasa = procs.urls["rasa"]
+    text, payloads, elapsed = _say_while_frozen(procs, "actions", "445端口能用吗")
     _assert_polite(text, payloads, "zh")
     assert TIMEOUT_S - 0.5 <= elapsed <= TIMEOUT_S + 5, elapsed
     assert "custom action 'action_port_verdict'" in procs.log("rasa")
@@ -83,15 +88,8 @@ def test_action_server_down_gets_a_polite_answer(procs: Procs) -> None:
 def test_a_hung_app_gets_a_polite_answer_from_the_actions(procs: Procs) -> None:
     # The app stops answering: each action gives up after HELPDESK_API_TIMEOUT and says so itself
     # (on Python 3.10 that timeout is asyncio.TimeoutError, not the builtin TimeoutError).
-    rasa = procs.urls["rasa"]
     guarded = procs.log("rasa").count("custom action '")  # Rasa's guard: the action timed out or failed
-    procs.freeze("app")
-    try:
-        started = time.monotonic()
-        text, payloads = say(rasa, "安全组为什么删不掉", _sender())
-        elapsed = time.monotonic() - started
-    finally:
-        procs.thaw("app")
+    text, payloads, elapsed = _say_while_frozen(procs, "app", "安全组为什么删不掉")
     _assert_polite(text, payloads, "zh")
     assert API_TIMEOUT_S - 0.2 <= elapsed < TIMEOUT_S, elapsed  # the actions answered, not Rasa's guard
     assert procs.log("rasa").count("custom action '") == guarded, "the action itself should have answered"

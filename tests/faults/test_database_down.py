@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from deflection.models import Ticket as TicketRow
 from deflection.models import Turn
-from tests.deflection.conftest import postgres_url
+from tests.deflection.conftest import fresh_schema, postgres_url
 from tests.faults.procs import Procs, base_env, port_verdicts, procs_fixture, say
 from tests.faults.tcp_proxy import CuttableProxy
 from tests.stack import free_port
@@ -36,17 +36,8 @@ RECORDED_WITHIN_S = 120  # the broker's backoff is capped at 30 s; the app retri
 @pytest.fixture(scope="module")
 def schema_url() -> Iterator[str]:
     """A fresh schema of the test database, and its URL (direct, not through the proxy)."""
-    base = postgres_url()
-    schema = f"dbdown_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with fresh_schema("dbdown") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

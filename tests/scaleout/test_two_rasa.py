@@ -15,7 +15,6 @@ missing one fails the run; locally the test skips, saying how to start it.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 import uuid
@@ -31,20 +30,11 @@ from sqlalchemy import create_engine, text
 from tests.channels.conftest import slack_headers
 from tests.channels.fakes import ChannelFakes
 from tests.channels.test_slack import QUIET_S, event, new_channel
+from tests.deflection.conftest import required_url
 from tests.faults.procs import Procs, port_verdicts, procs_fixture, say
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 TRACKER_DB = "rasa_scaleout_test"
-
-
-def _required(name: str, script: str) -> str:
-    value = os.environ.get(name, "")
-    if value:
-        return value
-    message = f'{name} is not set; start one with: export {name}="$({script} start)"'
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI needs it for the scale-out test: {message}", pytrace=False)
-    pytest.skip(message)
 
 
 def _tracker_database(postgres_url: str) -> None:
@@ -84,8 +74,8 @@ lock_store:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFakes) -> Iterator[Procs]:
-    postgres_url = _required("HELPDESK_TEST_POSTGRES_URL", "scripts/postgres.sh")
-    redis_url = _required("HELPDESK_TEST_REDIS_URL", "scripts/redis.sh")
+    postgres_url = required_url("HELPDESK_TEST_POSTGRES_URL", "scripts/postgres.sh", "the scale-out test")
+    redis_url = required_url("HELPDESK_TEST_REDIS_URL", "scripts/redis.sh", "the scale-out test")
     from tests.stack import run_bot_sh
 
     assert run_bot_sh("train").returncode == 0
