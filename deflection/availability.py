@@ -76,9 +76,6 @@ class StoreGate:
             )
         return self.store
 
-    def wait(self, timeout: float) -> bool:
-        return self._ready.wait(timeout)
-
     def close(self) -> None:
         self._closing.set()
         if self._thread is not None:
