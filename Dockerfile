@@ -11,6 +11,8 @@ COPY rules rules
 COPY api api
 COPY helpdesk helpdesk
 COPY deflection deflection
+COPY contract contract
+COPY evidence evidence
 # The deflection store's Alembic migrations, found in the working directory at start.
 COPY migrations migrations
 # var/handoff-outbox: hand-offs kept while the database is down (a volume in docker-compose.yml;

@@ -1,85 +1,30 @@
-"""Typed async client for the helpdesk HTTP API, the only way actions reach the domain."""
+"""Typed async client for the helpdesk HTTP API, the only way actions reach the domain.
+
+The bodies are the contract's (``contract.api``), checked against the app's OpenAPI.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 import aiohttp
 
+from contract.api import (
+    AnswerResult,
+    Candidate,
+    DeletionCheck,
+    FaqEntry,
+    HandoffCreated,
+    HandoffRequest,
+    PortVerdict,
+    TranscriptLine,
+)
+from contract.language import Language
+
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT_S = 5.0
-
-Language = Literal["zh", "en"]
-
-
-class Candidate(TypedDict):
-    id: str
-    question: str
-    score: float
-
-
-class AnswerHit(TypedDict):
-    id: str
-    question: str
-    answer: str
-    source_url: str
-    score: float
-
-
-class AnswerResult(TypedDict):
-    confident: bool
-    answer: AnswerHit | None
-    candidates: list[Candidate]
-
-
-class FaqEntry(TypedDict):
-    id: str
-    section: str
-    question: str
-    answer: str
-    source_url: str
-    links: list[str]
-
-
-class PortVerdict(TypedDict):
-    protocol: str
-    port: int
-    verdict: Literal["blocked", "restricted", "open"]
-    reason: str  # English
-    advice: str
-    reason_zh: str
-    advice_zh: str
-    faq_id: str | None
-
-
-class Blocker(TypedDict):
-    kind: str  # bound_instance | recycle_bin_instance | referenced_by_rule
-    detail: str
-    advice: str
-    instance_id: str | None
-
-
-class DeletionCheck(TypedDict):
-    security_group_id: str
-    deletable: bool | None  # None: the input does not settle it
-    blockers: list[Blocker]
-    reasons: list[str]  # found, or (deletable None) still possible
-    unchecked: list[str]
-    explanation: str
-    faq_id: str | None
-
-
-class TranscriptLine(TypedDict):
-    sender: Literal["user", "bot"]
-    text: str
-    timestamp: float
-
-
-class HandoffCreated(TypedDict):
-    id: str
-    created_at: str
 
 
 class HelpdeskApiError(Exception):
@@ -154,7 +99,7 @@ class HelpdeskApi:
         transcript: list[TranscriptLine],
         candidates: list[Candidate],
     ) -> HandoffCreated:
-        body = {
+        body: HandoffRequest = {
             "conversation_id": conversation_id,
             "channel": channel,
             "language": language,
@@ -162,7 +107,7 @@ class HelpdeskApi:
             "transcript": transcript,
             "candidates": candidates,
         }
-        result: HandoffCreated = await self._request("POST", "/v1/handoffs", body, self._handoff_headers)
+        result: HandoffCreated = await self._request("POST", "/v1/handoffs", dict(body), self._handoff_headers)
         return result
 
     async def _request(
@@ -190,3 +135,19 @@ class HelpdeskApi:
                 return await response.json()
         except (asyncio.TimeoutError, aiohttp.ClientError) as e:
             raise ApiUnavailable(f"{method} {url}: {e!r}") from e
+
+
+__all__ = [
+    "AnswerResult",
+    "ApiRejected",
+    "ApiUnavailable",
+    "Candidate",
+    "DeletionCheck",
+    "FaqEntry",
+    "HandoffCreated",
+    "HelpdeskApi",
+    "HelpdeskApiError",
+    "Language",
+    "PortVerdict",
+    "TranscriptLine",
+]

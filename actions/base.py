@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
 from actions.api_client import ApiRejected, HelpdeskApi, HelpdeskApiError, Language
-from actions.language import detect_language
+from actions.language import reply_language
 from actions.replies import reply
 from actions.tracker_view import latest_text
 
@@ -34,7 +34,7 @@ class HelpdeskAction(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        lang = detect_language(latest_text(tracker), tracker.get_slot("language"))
+        lang = reply_language(latest_text(tracker), tracker.get_slot("language"))
         events: list[dict[str, Any]] = [SlotSet("language", lang)]
         try:
             events += await self.respond(dispatcher, tracker, lang, HelpdeskApi.from_env())

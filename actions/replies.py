@@ -6,19 +6,23 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.api_client import Language
+from contract.kinds import ReplyKind
+from contract.language import Language
 
 
 def reply(
     dispatcher: CollectingDispatcher,
     *,
-    kind: str,
+    kind: ReplyKind,
     lang: Language,
     text: str,
     buttons: list[dict[str, str]] | None = None,
     **payload: Any,
 ) -> None:
-    """Utter ``text`` with ``{"kind": kind, "language": lang, **payload}`` as its custom JSON."""
+    """Utter ``text`` with ``{"kind": kind, "language": lang, **payload}`` as its custom JSON.
+
+    ``payload`` holds the fields of the kind's ``TypedDict`` in ``contract.payloads``.
+    """
     dispatcher.utter_message(
         text=text,
         buttons=buttons or [],

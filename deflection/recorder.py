@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from contract.language import detect_language
 from deflection import outcomes as oc
 from deflection.errors import InvalidEventsError
 from deflection.models import Conversation, Feedback, IngestedBatch, Suggestion, Turn
@@ -136,7 +137,7 @@ class EventRecorder:
         confidence = intent_data.get("confidence")
         conversation = self._conversation(session, sender, state)
         channel = str(event.get("input_channel") or (conversation.channel if conversation else _UNKNOWN))[:50]
-        language = oc.detect_language(text) or (conversation.language if conversation else _UNKNOWN)
+        language = detect_language(text) or (conversation.language if conversation else _UNKNOWN)
         if conversation is None:
             conversation = Conversation(
                 id=sender,
@@ -235,9 +236,7 @@ class EventRecorder:
             ticket = custom.get("ticket_id")
             turn.ticket_id = str(ticket)[:40] if ticket else None
             conversation.handed_off = True
-        outcome = oc.KIND_OUTCOMES.get(kind) if isinstance(kind, str) else None
-        if kind == "text":
-            outcome = oc.TEXT_INTENT_OUTCOMES.get(custom.get("intent"))
+        outcome = oc.outcome_of(kind, custom.get("intent"))
         if outcome is None:
             return
         if turn.outcome == oc.OTHER:

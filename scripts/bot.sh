@@ -26,6 +26,9 @@ CONFIG="${RASA_CONFIG:-$BOT/config.yml}"
 MIN_INTENT_ACCURACY="${MIN_INTENT_ACCURACY:-0.95}"
 MIN_PORT_F1="${MIN_PORT_F1:-0.98}"
 
+# The contract package (contract/: reply kinds, payloads, language) is shared with the app and
+# imported by the actions and by bot/'s channels and guards: the repository root goes on the path.
+export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
 # Without internet, telemetry stalls every command.
 export RASA_TELEMETRY_ENABLED=false
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"

@@ -23,15 +23,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 from typing import Any
+
+from contract.language import Language, reply_language
+from contract.payloads import ErrorPayload
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT_S = 10.0
 TIMEOUT_ENV = "ACTION_TIMEOUT_S"
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
-TEXT = {
+TEXT: dict[Language, str] = {
     "zh": "抱歉，我现在暂时无法回答，请稍后再试，或说“转人工”。",
     "en": 'Sorry, I can\'t answer right now. Please try again in a moment, or say "human".',
 }
@@ -49,15 +50,11 @@ def timeout_s() -> float:
     return value if value > 0 else DEFAULT_TIMEOUT_S
 
 
-def language_of(tracker: Any) -> str:
-    """zh when the user's latest message has CJK characters, else the last language slot, else en."""
+def language_of(tracker: Any) -> Language:
+    """The user's latest message's language, else the conversation's, else English (``contract.language``)."""
     text = (getattr(tracker, "latest_message", None) and tracker.latest_message.text) or ""
-    if _CJK.search(text):
-        return "zh"
-    if re.search(r"[A-Za-z]", text) and not text.startswith("/"):
-        return "en"
     slot = tracker.get_slot("language") if hasattr(tracker, "get_slot") else None
-    return slot if slot in TEXT else "en"
+    return reply_language(text, slot)
 
 
 def unavailable_events(tracker: Any) -> list[Any]:
@@ -65,7 +62,7 @@ def unavailable_events(tracker: Any) -> list[Any]:
     from rasa.shared.core.events import BotUttered
 
     lang = language_of(tracker)
-    payload = {"kind": "error", "language": lang, "error": "unavailable"}
+    payload: ErrorPayload = {"kind": "error", "language": lang, "error": "unavailable"}
     return [BotUttered(TEXT[lang], data={"custom": payload, "buttons": []})]
 
 

@@ -21,7 +21,7 @@ class Oracle:
     """The connectors' own code, run in the Rasa environment (see oracle.py)."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO / "bot"), "RASA_TELEMETRY_ENABLED": "false"}
+        env = {**os.environ, "PYTHONPATH": f"{REPO / 'bot'}:{REPO}", "RASA_TELEMETRY_ENABLED": "false"}
         self._process = subprocess.Popen(
             [str(rasa_venv() / "bin" / "python"), str(REPO / "tests" / "channels" / "oracle.py")],
             cwd=REPO / "bot",

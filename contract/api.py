@@ -1,0 +1,114 @@
+"""The actions' view of the helpdesk HTTP API: the request and response bodies they use.
+
+Each ``TypedDict`` names the OpenAPI schema it mirrors in ``SCHEMA_OF``; a test compares
+the two, so this view cannot drift from the app: a response view lists only keys the
+schema always has (the actions may read any of them) and allows null where the schema
+does; a request view (``REQUESTS``) has every key the schema requires and no other.
+Only what the actions read or send is listed.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from contract.language import Language
+
+
+class Candidate(TypedDict):
+    id: str
+    question: str
+    score: float
+
+
+class AnswerHit(TypedDict):
+    id: str
+    question: str
+    answer: str
+    source_url: str
+    score: float
+
+
+class AnswerResult(TypedDict):
+    confident: bool
+    confidence: float
+    answer: AnswerHit | None
+    candidates: list[Candidate]
+
+
+class FaqEntry(TypedDict):
+    id: str
+    section: str
+    question: str
+    answer: str
+    source_url: str
+    links: list[str]
+    alternates: list[str]
+
+
+class PortVerdict(TypedDict):
+    protocol: Literal["tcp", "udp"]
+    port: int
+    direction: Literal["ingress", "egress"] | None
+    verdict: Literal["blocked", "restricted", "open"]
+    reason: str  # English
+    advice: str
+    reason_zh: str
+    advice_zh: str
+    faq_id: str
+
+
+class _BlockerBase(TypedDict):
+    kind: Literal["bound_instance", "recycle_bin_instance", "referenced_by_rule"]
+    detail: str
+    advice: str
+
+
+class Blocker(_BlockerBase, total=False):
+    instance_id: str | None  # bound_instance and recycle_bin_instance
+
+
+class DeletionCheck(TypedDict):
+    security_group_id: str | None
+    deletable: bool | None  # None: the input does not settle it
+    blockers: list[Blocker]
+    reasons: list[str]  # found, or (deletable None) still possible
+    unchecked: list[str]
+    explanation: str
+    faq_id: str
+
+
+class TranscriptLine(TypedDict):
+    sender: Literal["user", "bot", "agent"]
+    text: str
+    timestamp: float | None
+
+
+class HandoffRequest(TypedDict):
+    conversation_id: str
+    channel: str
+    language: Language
+    reason: Literal["user_request", "repeated_failure"]
+    transcript: list[TranscriptLine]
+    candidates: list[Candidate]
+
+
+class HandoffCreated(TypedDict):
+    id: str
+    created_at: str
+
+
+# TypedDict -> the name of the OpenAPI component schema it mirrors.
+SCHEMA_OF: dict[type, str] = {
+    Candidate: "CandidateBody",
+    AnswerHit: "AnswerBody",
+    AnswerResult: "AnswerResponse",
+    FaqEntry: "FaqEntryBody",
+    PortVerdict: "PortVerdictBody",
+    Blocker: "BlockerBody",
+    DeletionCheck: "DeletionCheckResponse",
+    TranscriptLine: "TranscriptLineBody",
+    HandoffRequest: "HandoffRequest",
+    HandoffCreated: "TicketResponse",
+}
+# The views the actions send (the others they read).
+REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine})

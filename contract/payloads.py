@@ -1,0 +1,211 @@
+"""The ``custom`` payload of each reply kind (:data:`contract.kinds.ReplyKind`).
+
+Every payload has ``kind`` and ``language``; the rest depends on the kind. The actions
+write them, the channels render them (widget, Slack, WeCom) and the app's recorder reads
+them from Rasa's events. ``TypedDict`` with ``total=False`` marks what may be absent
+(Python 3.10 has no ``NotRequired``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict, Union
+
+from contract.kinds import ReplyKind
+from contract.language import Language
+
+# What a plain text reply answers (``TextPayload.intent``), read by the recorder.
+TextIntent = Literal[
+    "greet",
+    "goodbye",
+    "thank",
+    "out_of_scope",
+    "other_cloud",
+    "empty",
+    "too_long",
+    "choose_faq",
+    "ask_port",
+    "ask_case",
+    "handoff_notice",
+]
+ErrorCode = Literal["rejected", "unavailable", "handoff_failed", "invalid_port", "too_many_ports"]
+
+
+class _Base(TypedDict):
+    kind: ReplyKind
+    language: Language
+
+
+class TextPayload(_Base, total=False):
+    """The bot's own words."""
+
+    intent: TextIntent
+    error: ErrorCode
+
+
+class FaqAnswerPayload(_Base, total=False):
+    """An FAQ entry quoted as written (``answer_markdown``), with its source.
+
+    For an English reader of a Chinese entry: ``translated_from`` is the source language
+    and ``original_url`` the Chinese page; ``score`` is None when the user picked the entry.
+    """
+
+    faq_id: str
+    question: str
+    answer_markdown: str
+    source_url: str
+    score: float | None
+    translated_from: Language | None
+    original_question: str
+    original_url: str
+    source_date: str | None
+    translation_date: str | None
+
+
+class Candidate(TypedDict):
+    """One "did you mean" candidate."""
+
+    id: str
+    question: str
+    score: float
+
+
+class FallbackPayload(_Base, total=False):
+    """Not sure: candidates to choose from (empty when nothing was found)."""
+
+    candidates: list[Candidate]
+    reason: str
+
+
+class PortResult(TypedDict):
+    """One port's verdict, reason and advice in the payload's language."""
+
+    protocol: str
+    port: int
+    verdict: Literal["blocked", "restricted", "open"]
+    reason: str
+    advice: str
+    faq_id: str | None
+
+
+class PortVerdictPayload(_Base):
+    """What the carrier does to each port asked about."""
+
+    results: list[PortResult]
+
+
+class BlockerItem(TypedDict, total=False):
+    """One thing that keeps a security group from being deleted."""
+
+    kind: str
+    detail: str
+    advice: str
+    instance_id: str | None
+
+
+class DeleteDiagnosisPayload(_Base, total=False):
+    """Why a security group cannot be deleted (or what could be the reason)."""
+
+    security_group_id: str | None
+    deletable: bool | None
+    reasons: list[str]
+    unchecked: list[str]
+    blockers: list[BlockerItem]
+    faq_id: str | None
+    source_url: str
+
+
+CheckStatus = Literal["passed", "failed", "unknown", "todo"]
+
+
+class CheckItem(TypedDict, total=False):
+    """One check of a connectivity case, in the order to make them."""
+
+    id: str
+    status: CheckStatus
+    title: str
+    why: str
+    how: str
+    paste: str
+
+
+class FixCommand(TypedDict):
+    """A ready command and the tool it runs in (``tccli``, ``iptables``, ``firewall-cmd``, ``ufw``...)."""
+
+    tool: str
+    command: str
+
+
+class FixItem(TypedDict, total=False):
+    """The fix: console steps and ready commands."""
+
+    summary: str
+    console_steps: list[str]
+    commands: list[FixCommand]
+
+
+class DecidedBy(TypedDict, total=False):
+    """The fact that decides: a rule as the user wrote it, a chain rule, a socket line."""
+
+    source: str  # security_group | iptables | nft | ufw | firewalld | netsh | listener | port_policy | account
+    label: str  # e.g. "sg-1 Ingress PolicyIndex 0", "INPUT line 4"
+    text: str  # the rule or line as the user wrote it
+
+
+class DiagnosisPayload(_Base, total=False):
+    """A connection problem worked through.
+
+    ``cause`` is an id of the engine's vocabulary (null while undecided); ``needs`` says
+    what to paste next.
+    """
+
+    cause: str | None
+    summary: str
+    decided_by: DecidedBy | None
+    checks: list[CheckItem]
+    fix: FixItem | None
+    faq_ids: list[str]
+    needs: list[str]
+    target: dict[str, object]
+
+
+class HandoffPayload(_Base, total=False):
+    """The conversation was handed to a human."""
+
+    ticket_id: str
+    reason: str
+
+
+class FeedbackPayload(_Base):
+    """The bot's answer to the user's feedback."""
+
+    helpful: bool
+
+
+class ErrorPayload(_Base):
+    """The bot could not answer."""
+
+    error: ErrorCode
+
+
+Payload = Union[  # noqa: UP007 - a runtime alias on Python 3.10
+    TextPayload,
+    FaqAnswerPayload,
+    FallbackPayload,
+    PortVerdictPayload,
+    DeleteDiagnosisPayload,
+    DiagnosisPayload,
+    HandoffPayload,
+    FeedbackPayload,
+    ErrorPayload,
+]
+PAYLOAD_OF: dict[ReplyKind, type] = {
+    "text": TextPayload,
+    "faq_answer": FaqAnswerPayload,
+    "fallback": FallbackPayload,
+    "port_verdict": PortVerdictPayload,
+    "delete_diagnosis": DeleteDiagnosisPayload,
+    "diagnosis": DiagnosisPayload,
+    "handoff": HandoffPayload,
+    "feedback": FeedbackPayload,
+    "error": ErrorPayload,
+}
