@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from pydantic import SecretStr
 
+from api.problems import ApiError
 from api.services import Services
 from deflection import DeflectionStore
 from deflection.handoffs import HandoffDesk
@@ -19,7 +20,7 @@ from rules import RuleEngine
 def get_services(request: Request) -> Services:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
-        raise HTTPException(status_code=503, detail="the service is still starting; retry in a few seconds")
+        raise ApiError.of(503, "the service is still starting; retry in a few seconds", "starting")
     return services
 
 
@@ -55,19 +56,29 @@ def _bearer_matches(request: Request, secret: SecretStr) -> bool:
     )
 
 
+def _unauthorized(what: str) -> ApiError:
+    return ApiError.of(
+        401,
+        f"missing or wrong {what}: send it as 'Authorization: Bearer <token>'",
+        "unauthorized",
+        loc=("header", "authorization"),
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
 def require_admin(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
     """The admin API's lock: 503 until HELPDESK_ADMIN_TOKEN is set, 401 without the right Bearer token."""
     secret = services.settings.admin_token
     if secret is None or not secret.get_secret_value():
-        raise HTTPException(503, "the admin API is disabled: set HELPDESK_ADMIN_TOKEN to enable it")
+        raise ApiError.of(503, "the admin API is disabled: set HELPDESK_ADMIN_TOKEN to enable it", "disabled")
     if not _bearer_matches(request, secret):
-        raise HTTPException(401, "missing or wrong admin token", headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthorized("admin token (HELPDESK_ADMIN_TOKEN)")
 
 
 def require_token_if_set(request: Request, secret: SecretStr | None, what: str) -> None:
     """401 unless the request carries ``secret`` as its Bearer token; nothing asked when it is unset."""
     if secret is not None and secret.get_secret_value() and not _bearer_matches(request, secret):
-        raise HTTPException(401, f"missing or wrong {what}", headers={"WWW-Authenticate": "Bearer"})
+        raise _unauthorized(what)
 
 
 def require_events_token(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:

@@ -1,10 +1,20 @@
-"""The one place where domain errors become HTTP responses."""
+"""The one place where errors become HTTP responses, all in the shape of ``api/problems.py``.
+
+Domain errors map to status codes here (knowledge, retrieval and records) and in
+``api/rule_errors.py`` (the rule engine); :class:`~api.problems.ApiError` is what routes
+and dependencies raise; Starlette's own ``HTTPException`` (an unknown route, a wrong
+method) is rendered in the same shape, so no answer of the app has a string ``detail``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
+from api.problems import ApiError, Problem, api_error_response, error_response
 from api.rule_errors import register_rule_error_handlers
 from deflection import (
     OUTAGE_ERRORS,
@@ -16,43 +26,51 @@ from deflection import (
 from index import RetrievalError
 from knowledge import EntryNotFoundError, KnowledgeError
 
+DATABASE_DOWN = (
+    "the deflection database does not answer; answers and rules still work, and the bot keeps "
+    "its records until the database is back: retry in a minute"
+)
+# Domain error -> (status, type); the message is the error's own (it says what to do next).
+_DOMAIN: tuple[tuple[type[Exception], int, str], ...] = (
+    (EntryNotFoundError, 404, "not_found"),
+    (RecordNotFoundError, 404, "not_found"),
+    (SuggestionConflictError, 409, "conflict"),
+    (InvalidEventsError, 422, "invalid"),
+    (StoreUnavailableError, 503, "unavailable"),
+    (KnowledgeError, 503, "unavailable"),
+    (RetrievalError, 503, "unavailable"),
+)
 
-def _detail(status: int, message: str, kind: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": [{"loc": [], "msg": message, "type": kind}]})
+
+def _domain_handler(status: int, kind: str) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(status, [Problem(str(exc), kind)])
+
+    return handle
 
 
 def register_error_handlers(app: FastAPI) -> None:
-    """Map knowledge, retrieval and record errors to status codes with clear messages."""
+    """Map every error the app can meet to the one error shape."""
 
-    async def not_found(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(404, str(exc), "not_found")
+    async def api_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, ApiError)
+        return api_error_response(exc)
 
-    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(503, str(exc), "unavailable")
-
-    app.add_exception_handler(EntryNotFoundError, not_found)
-
-    async def conflict(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(409, str(exc), "conflict")
-
-    async def invalid(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(422, str(exc), "invalid")
-
-    app.add_exception_handler(RecordNotFoundError, not_found)
-    app.add_exception_handler(SuggestionConflictError, conflict)
-    app.add_exception_handler(InvalidEventsError, invalid)
-    app.add_exception_handler(StoreUnavailableError, unavailable)
+    async def http_error(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail
+        if isinstance(detail, list):  # already in the shape (FastAPI's subclass allows a list)
+            return JSONResponse(status_code=exc.status_code, content={"detail": detail}, headers=exc.headers)
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, [Problem(str(detail), kind)], exc.headers)
 
     async def database_down(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(
-            503,
-            "the deflection database does not answer; answers and rules still work, and the bot keeps "
-            "its records until the database is back: retry in a minute",
-            "unavailable",
-        )
+        return error_response(503, [Problem(DATABASE_DOWN, "unavailable")])
 
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(HTTPException, http_error)
+    for error, status, kind in _DOMAIN:
+        app.add_exception_handler(error, _domain_handler(status, kind))
     for outage in OUTAGE_ERRORS:  # the database went away while the app was running
         app.add_exception_handler(outage, database_down)
-    app.add_exception_handler(KnowledgeError, unavailable)
-    app.add_exception_handler(RetrievalError, unavailable)
     register_rule_error_handlers(app)

@@ -32,8 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "and evaluates ports and security-group rules.",
         lifespan=lifespan,
     )
+    app.state.settings = settings  # for routes that need no loaded services (the widget)
     register_error_handlers(app)
-    install_metrics(app)  # times every request by route template; serves /metrics
+    install_metrics(app, settings.metrics_multiproc_dir)  # times every request by route template; serves /metrics
     install_security(app, settings)  # CORS, rate and body limits, security headers
     for router in (health.router, answer.router, faq.router, handoffs.router, ports.router, security_groups.router):
         app.include_router(router)

@@ -17,8 +17,8 @@ CPU) are only exported in single-process mode, as prometheus-client cannot add t
 
 from __future__ import annotations
 
-import os
 import time
+from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -51,14 +51,14 @@ class Metrics:
     """The metrics of one app, and the registry ``/metrics`` exposes.
 
     Args:
-        multiproc_dir: where worker processes write their values; ``None`` reads
-            ``PROMETHEUS_MULTIPROC_DIR`` (unset: single-process mode).
+        multiproc_dir: where worker processes write their values (``Settings.metrics_multiproc_dir``,
+            from ``PROMETHEUS_MULTIPROC_DIR``); ``None``: single-process mode.
     """
 
     def __init__(self, multiproc_dir: str | None = None) -> None:
-        self.multiproc_dir = multiproc_dir if multiproc_dir is not None else os.environ.get(MULTIPROC_ENV) or None
+        self.multiproc_dir = multiproc_dir or None
         if self.multiproc_dir:
-            if not os.path.isdir(self.multiproc_dir):
+            if not Path(self.multiproc_dir).is_dir():
                 raise ValueError(
                     f"{MULTIPROC_ENV}={self.multiproc_dir!r} is not a directory: create it (empty) before starting, "
                     f"or unset {MULTIPROC_ENV} to run with one worker"
@@ -184,9 +184,9 @@ def get_metrics(request: Request) -> Metrics:
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def install_metrics(app: FastAPI, metrics: Metrics | None = None) -> Metrics:
+def install_metrics(app: FastAPI, multiproc_dir: Path | None = None, metrics: Metrics | None = None) -> Metrics:
     """Give ``app`` its metrics: the middleware, ``app.state.metrics`` and ``GET /metrics``."""
-    metrics = metrics or Metrics()
+    metrics = metrics or Metrics(str(multiproc_dir) if multiproc_dir else None)
     app.state.metrics = metrics
     app.add_middleware(PrometheusMiddleware, metrics=metrics)
     app.include_router(router)

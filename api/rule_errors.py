@@ -1,10 +1,9 @@
-"""The one place where rule-engine errors become HTTP responses.
+"""Rule-engine errors as HTTP answers (through the one error shape, ``api/problems.py``).
 
-``RuleValidationError`` becomes 422 with FastAPI's own body shape,
-``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``, so clients read one
-format whether pydantic or the rule engine found the problem. Routes say where their
-input came from with :func:`located` (``"body"``, ``"path"``, ``"query"``), which only
-prefixes the locations.
+``RuleValidationError`` becomes 422 with every problem located in the request (routes
+say where their input came from with :func:`located`: ``"body"``, ``"path"``,
+``"query"``, which only prefixes the locations); an undecidable yes/no question is 409,
+bad rule data 503.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from contextlib import contextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.problems import Problem, error_response
 from rules import RuleDataError, RuleValidationError, UndecidedError
 
 
@@ -27,22 +27,18 @@ def located(*prefix: str) -> Iterator[None]:
         raise e.within(*prefix) from e
 
 
-def _detail(status: int, items: list[dict[str, object]]) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": items})
-
-
 def register_rule_error_handlers(app: FastAPI) -> None:
     """Map the rules package's errors: bad input 422, undecidable yes/no 409, bad data 503."""
 
     async def invalid(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RuleValidationError)
-        return _detail(422, [{"loc": list(p.loc), "msg": p.msg, "type": p.type} for p in exc.problems])
+        return error_response(422, [Problem(p.msg, p.type, p.loc) for p in exc.problems])
 
     async def undecided(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(409, [{"loc": [], "msg": str(exc), "type": "undecided"}])
+        return error_response(409, [Problem(str(exc), "undecided")])
 
     async def bad_data(_: Request, exc: Exception) -> JSONResponse:
-        return _detail(503, [{"loc": [], "msg": str(exc), "type": "rule_data"}])
+        return error_response(503, [Problem(str(exc), "rule_data")])
 
     app.add_exception_handler(RuleValidationError, invalid)
     app.add_exception_handler(UndecidedError, undecided)

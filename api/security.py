@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 from fastapi import FastAPI
 from fastapi import HTTPException as DetailedHTTPException
@@ -40,6 +38,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.problems import Problem, error_response
+from helpdesk.config_types import IPNetwork, RateLimit
 from helpdesk.settings import Settings
 
 # Token-protected routes: no per-address limit (the dashboard polls, the broker batches), a
@@ -49,38 +49,7 @@ UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Public routes whose bodies are legitimately large: a host's whole ``iptables-save`` (up to
 # 1,000,000 characters, see api/schemas_rules.py) and up to 50 security groups.
 LARGE_BODY_PATHS = {"/v1/security-groups/evaluate": 2 * 1024 * 1024}
-_PERIODS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
 MAX_TRACKED_CLIENTS = 50_000  # bounds memory when many addresses (or a spoofing proxy) call
-
-
-class SecurityConfigError(ValueError):
-    """A security setting cannot be parsed; the message names the variable and the format."""
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """``requests`` per ``period_s`` seconds, as a token bucket of that size."""
-
-    requests: int
-    period_s: float
-
-    @classmethod
-    def parse(cls, text: str) -> RateLimit | None:
-        """``"60/minute"``, ``"10/second"``, ``"1000/hour"``, ``"5/10second"``; ``"off"`` or ``"0"``: None."""
-        if text.strip().lower() in {"", "off", "none", "0", "false"}:
-            return None
-        match = _RATE.match(text)
-        if match is None or int(match.group(1)) < 1:
-            raise SecurityConfigError(
-                f"HELPDESK_RATE_LIMIT={text!r} is not a rate: write e.g. '60/minute', '10/second', '1000/hour', "
-                "or 'off' to disable"
-            )
-        count = int(match.group(2) or 1)
-        return cls(int(match.group(1)), count * _PERIODS[match.group(3).lower()])
-
-    def __str__(self) -> str:
-        return f"{self.requests}/{self.period_s:g}s"
 
 
 class TokenBuckets:
@@ -116,53 +85,15 @@ class TokenBuckets:
                 del self._buckets[key]
 
 
-def parse_networks(text: str, variable: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """A comma list of addresses or CIDR blocks (``127.0.0.1,10.0.0.0/8``)."""
-    networks = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError as e:
-            raise SecurityConfigError(f"{variable}: {item!r} is not an IP address or CIDR block ({e})") from e
-    return tuple(networks)
-
-
-def parse_origins(text: str) -> list[str]:
-    """``HELPDESK_CORS_ORIGINS``: a comma list of ``scheme://host[:port]`` origins."""
-    origins = []
-    for item in (part.strip().rstrip("/") for part in text.split(",")):
-        if not item:
-            continue
-        if item == "*" or not re.match(r"^https?://[^/\s?#]+$", item):
-            raise SecurityConfigError(
-                f"HELPDESK_CORS_ORIGINS: {item!r} is not an origin; list each site that embeds the widget as "
-                "scheme://host[:port], e.g. https://support.example.com ('*' is not accepted)"
-            )
-        origins.append(item)
-    return origins
-
-
-def error_body(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    """The app's error shape (as FastAPI's 422): ``{"detail": [{"loc", "msg", "type"}]}``."""
-    return JSONResponse(
-        status_code=status, content={"detail": [{"loc": [], "msg": message, "type": kind}]}, headers=headers
-    )
-
-
 def _too_large(limit: int) -> HTTPException:
-    # FastAPI's subclass: its detail may be a list, in the app's error shape.
-    return DetailedHTTPException(
-        status_code=413,
-        detail=[
-            {
-                "loc": ["body"],
-                "msg": f"request body larger than {limit} bytes; send a shorter question or fewer items",
-                "type": "body_too_large",
-            }
-        ],
+    # FastAPI's subclass, whose detail may be a list (the app's error shape): FastAPI re-raises
+    # an HTTPException met while reading the body, where any other error would become a 400.
+    problem = Problem(
+        f"request body larger than {limit} bytes; send a shorter question or fewer items",
+        "body_too_large",
+        ("body",),
     )
+    return DetailedHTTPException(status_code=413, detail=[problem.as_dict()])
 
 
 class RequestLimitsMiddleware:
@@ -175,7 +106,7 @@ class RequestLimitsMiddleware:
         rate_limit: RateLimit | None,
         max_body_bytes: int,
         protected_max_body_bytes: int,
-        exempt: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
+        exempt: Iterable[IPNetwork] = (),
     ) -> None:
         self.app = app
         self.buckets = TokenBuckets(rate_limit) if rate_limit else None
@@ -200,10 +131,15 @@ class RequestLimitsMiddleware:
                 wait = self.buckets.take(client)
                 if wait > 0:
                     retry_after = max(1, math.ceil(wait))
-                    response = error_body(
+                    response = error_response(
                         429,
-                        f"too many requests from your address (limit {self.buckets.limit}); retry in {retry_after} s",
-                        "rate_limited",
+                        [
+                            Problem(
+                                f"too many requests from your address (limit {self.buckets.limit}); "
+                                f"retry in {retry_after} s",
+                                "rate_limited",
+                            )
+                        ],
                         headers={"Retry-After": str(retry_after)},
                     )
                     await response(scope, receive, send)
@@ -268,11 +204,13 @@ class RequestLimitsMiddleware:
 
     @staticmethod
     async def _reject(exc: HTTPException, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = exc.detail if isinstance(exc.detail, list) else [{"loc": [], "msg": str(exc.detail), "type": "error"}]
         # Connection: close, so the server does not try to read the rest of the body.
-        response = JSONResponse(
-            status_code=exc.status_code, content={"detail": detail}, headers={"Connection": "close"}
-        )
+        if isinstance(exc.detail, list):
+            response = JSONResponse(
+                status_code=exc.status_code, content={"detail": exc.detail}, headers={"Connection": "close"}
+            )
+        else:
+            response = error_response(exc.status_code, [Problem(str(exc.detail), "error")], {"Connection": "close"})
         await response(scope, receive, send)
 
 
@@ -309,16 +247,15 @@ def install_security(app: FastAPI, settings: Settings) -> None:
     """Add the middleware above, configured from ``settings``; bad values fail at start."""
     app.add_middleware(
         RequestLimitsMiddleware,
-        rate_limit=RateLimit.parse(settings.rate_limit),
+        rate_limit=settings.rate_limit,
         max_body_bytes=settings.max_body_bytes,
         protected_max_body_bytes=settings.protected_max_body_bytes,
-        exempt=parse_networks(settings.rate_limit_exempt, "HELPDESK_RATE_LIMIT_EXEMPT"),
+        exempt=settings.rate_limit_exempt,
     )
-    origins = parse_origins(settings.cors_origins)
-    if origins:
+    if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=origins,
+            allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["Content-Type", "Authorization"],
             allow_credentials=False,

@@ -231,7 +231,7 @@ def _prepare_multiprocess_metrics(settings: Settings) -> None:
     import os
     import shutil
 
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.metrics_multiproc_dir is not None:
         return
     directory = (settings.data_dir / "prometheus-multiproc").resolve()
     shutil.rmtree(directory, ignore_errors=True)

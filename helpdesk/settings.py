@@ -1,20 +1,29 @@
-"""Typed configuration, read from ``HELPDESK_*`` environment variables (and ``.env``)."""
+"""Typed configuration, read from ``HELPDESK_*`` environment variables (and ``.env``).
+
+Every variable the app reads is a field here, typed and validated when the settings are
+read, so a bad value stops the app at start with the variable's name and what to write
+instead (``helpdesk/config_types.py``). Nothing else in the app reads the environment.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from helpdesk.config_types import IPNetwork, RateLimit, parse_http_url, parse_networks, parse_origins
 from knowledge import DEFAULT_KNOWLEDGE_DIR
+
+DEFAULT_RASA_URL = "http://127.0.0.1:5005"
 
 
 class Settings(BaseSettings):
     """Service settings. Relative paths are relative to the working directory."""
 
-    model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", env_file=".env", extra="ignore", populate_by_name=True)
 
     host: str = Field("127.0.0.1", description="Address the HTTP service binds to")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service binds to")
@@ -54,16 +63,17 @@ class Settings(BaseSettings):
         0.5, gt=0.0, le=1.0, description="Cosine at which two unanswered questions are grouped together"
     )
     # HTTP hardening (api/security.py).
-    cors_origins: str = Field(
-        "",
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
         description="Comma list of origins allowed to call the API from a browser (the sites embedding the "
         "widget, e.g. https://support.example.com); empty: same-origin only",
     )
-    rate_limit: str = Field(
-        "60/minute", description="Requests per client address on public routes ('60/minute', '10/second'; 'off')"
+    rate_limit: Annotated[RateLimit | None, NoDecode] = Field(
+        RateLimit(60, 60.0),
+        description="Requests per client address on public routes ('60/minute', '10/second'; 'off')",
     )
-    rate_limit_exempt: str = Field(
-        "127.0.0.1,::1",
+    rate_limit_exempt: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
+        parse_networks("127.0.0.1,::1", "HELPDESK_RATE_LIMIT_EXEMPT"),
         description="Comma list of addresses/CIDR blocks not rate limited (the action server, which asks for "
         "every chat user); empty: none",
     )
@@ -72,10 +82,71 @@ class Settings(BaseSettings):
         4 * 1024 * 1024, ge=1024, description="Largest request body on the token-protected admin and events routes"
     )
 
+    # The web widget (api/routes/widget.py).
+    rasa_url: str = Field(
+        DEFAULT_RASA_URL,
+        description="The Rasa server the web widget talks to; must be reachable from users' browsers",
+    )
+    public_url: str | None = Field(
+        None,
+        description="The app's own public URL (the demo page's embed snippet points there); "
+        "default http://127.0.0.1:<port>",
+    )
+    # Prometheus (api/metrics.py): prometheus-client's own variable, read here once.
+    metrics_multiproc_dir: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "metrics_multiproc_dir"),
+        description="Where worker processes write their metrics (PROMETHEUS_MULTIPROC_DIR); "
+        "helpdesk serve sets one for several workers",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return parse_origins(value) if isinstance(value, str) else value
+
+    @field_validator("rate_limit", mode="before")
+    @classmethod
+    def _rate(cls, value: Any) -> Any:
+        return RateLimit.parse(value) if isinstance(value, str) else value
+
+    @field_validator("rate_limit_exempt", mode="before")
+    @classmethod
+    def _exempt(cls, value: Any) -> Any:
+        return parse_networks(value, "HELPDESK_RATE_LIMIT_EXEMPT") if isinstance(value, str) else value
+
+    @field_validator("rasa_url")
+    @classmethod
+    def _rasa_url(cls, value: str) -> str:
+        return parse_http_url(value, "HELPDESK_RASA_URL", DEFAULT_RASA_URL)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        return parse_http_url(value, "HELPDESK_PUBLIC_URL", "https://helpdesk.example.com") if value else None
+
+    @property
+    def effective_public_url(self) -> str:
+        """``public_url``, or the loopback URL of ``host``/``port``."""
+        if self.public_url:
+            return self.public_url
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
+
     @property
     def effective_database_url(self) -> str:
         """``database_url``, or a SQLite file in ``data_dir``."""
         return self.database_url or f"sqlite:///{self.data_dir / 'helpdesk.db'}"
+
+
+def environment_variables() -> dict[str, str]:
+    """Each setting's field name and the environment variable that sets it."""
+    names: dict[str, str] = {}
+    for name, info in Settings.model_fields.items():
+        alias = info.validation_alias
+        names[name] = alias.choices[0] if isinstance(alias, AliasChoices) else f"HELPDESK_{name.upper()}"  # type: ignore[assignment]
+    return names
 
 
 @lru_cache

@@ -14,10 +14,11 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import DeflectionDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
+from api.problems import ApiError
 from api.routes.handoffs import ticket_body
 from api.schemas_deflection import (
     BreakdownResponse,
@@ -47,7 +48,7 @@ def get_filters(
     try:
         return Filters(since, until, channel or None, language or None)
     except ValueError as e:
-        raise HTTPException(422, str(e)) from e
+        raise ApiError.of(422, str(e), "filter_invalid", loc=("query", "since")) from e
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]

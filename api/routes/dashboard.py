@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
+
+from api.problems import ApiError
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "admin"
 _MEDIA_TYPES = {
@@ -51,5 +53,5 @@ def dashboard_asset(name: str) -> FileResponse:
     media_type = _MEDIA_TYPES.get(path.suffix)
     # ``name`` is one path segment (the route cannot match a "/"); refuse anything else too.
     if media_type is None or name != path.name or name.startswith(".") or not path.is_file():
-        raise HTTPException(status_code=404, detail=f"no dashboard asset named {name!r}")
+        raise ApiError.of(404, f"no dashboard asset named {name!r}", "not_found", loc=("path", "name"))
     return FileResponse(path, media_type=media_type, headers=_SECURITY_HEADERS)

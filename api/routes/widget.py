@@ -14,25 +14,20 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
-import re
 from functools import lru_cache
 from pathlib import Path
 from string import Template
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+
+from helpdesk.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # In dependency order: each file uses only names defined by the ones before it.
 SCRIPT_PARTS = ("widget-i18n.js", "widget-markdown.js", "widget-transport.js", "widget-cards.js", "widget-main.js")
-RASA_URL_ENV = "HELPDESK_RASA_URL"
-DEFAULT_RASA_URL = "http://127.0.0.1:5005"
-_RASA_URL = re.compile(
-    r"https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:/[\w.~/-]*)?", re.ASCII
-)
 
 router = APIRouter(tags=["widget"])
 
@@ -67,37 +62,24 @@ _DEMO_TEXT: dict[str, dict[str, str]] = {
 }
 
 
-class WidgetConfigError(Exception):
-    """The widget's configuration is unusable; the message names the setting and the fix."""
+def get_settings_of(request: Request) -> Settings:
+    """The app's settings (``create_app`` keeps them on ``app.state``)."""
+    settings: Settings = request.app.state.settings
+    return settings
 
 
-def get_rasa_url() -> str:
-    """The Rasa server the widget talks to, from ``HELPDESK_RASA_URL`` (read per request).
-
-    Raises:
-        HTTPException: 500 naming the variable, when it is not an http(s) URL.
-    """
-    value = os.environ.get(RASA_URL_ENV, DEFAULT_RASA_URL).strip().rstrip("/")
-    try:
-        return validate_rasa_url(value)
-    except WidgetConfigError as e:
-        raise HTTPException(status_code=500, detail=str(e)) from e
+def get_rasa_url(settings: Annotated[Settings, Depends(get_settings_of)]) -> str:
+    """The Rasa server the widget talks to (``HELPDESK_RASA_URL``, validated at start)."""
+    return settings.rasa_url
 
 
-def validate_rasa_url(value: str) -> str:
-    """``value`` if it is a plain http(s) URL (host, port, path), else ``WidgetConfigError``.
-
-    Strict on purpose: the URL goes into the page, the script and the page's
-    Content-Security-Policy, so quotes, spaces, ``;`` and the like are refused outright.
-    """
-    if not _RASA_URL.fullmatch(value):
-        raise WidgetConfigError(
-            f"{RASA_URL_ENV} must be the http(s) URL of the Rasa server, such as {DEFAULT_RASA_URL}; got {value!r}"
-        )
-    return value
+def get_public_url(settings: Annotated[Settings, Depends(get_settings_of)]) -> str:
+    """The app's own public URL (``HELPDESK_PUBLIC_URL``), never the request's Host header."""
+    return settings.effective_public_url
 
 
 RasaUrlDep = Annotated[str, Depends(get_rasa_url)]
+PublicUrlDep = Annotated[str, Depends(get_public_url)]
 
 
 @lru_cache(maxsize=1)
@@ -141,11 +123,14 @@ def _content_security_policy(rasa_url: str) -> str:
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False)
 def demo_page(
-    request: Request, rasa_url: RasaUrlDep, lang: Annotated[Literal["zh", "en"], Query()] = "zh"
+    rasa_url: RasaUrlDep, public_url: PublicUrlDep, lang: Annotated[Literal["zh", "en"], Query()] = "zh"
 ) -> HTMLResponse:
-    """A demo support page that embeds the widget, in Chinese or English (``?lang=en``)."""
+    """A demo support page that embeds the widget, in Chinese or English (``?lang=en``).
+
+    The embed snippet points at ``HELPDESK_PUBLIC_URL``: a page never reflects the request's Host.
+    """
     _, _, template = _static_sources()
-    widget_src = str(request.url_for("widget_js"))
+    widget_src = f"{public_url}/widget.js"
     snippet = f'<script src="{widget_src}" data-rasa-url="{rasa_url}" defer></script>'
     values = {**_DEMO_TEXT[lang], "rasa_url": rasa_url, "embed_snippet": snippet}
     page = Template(template).substitute({k: html.escape(v, quote=True) for k, v in values.items()})

@@ -79,7 +79,7 @@ def test_admin_routes_refuse_without_the_token(admin_client: TestClient, path: s
 def test_admin_routes_are_off_until_a_token_is_set(locked_client: TestClient, path: str) -> None:
     r = locked_client.get(path, headers=AUTH)
     assert r.status_code == 503
-    assert "set HELPDESK_ADMIN_TOKEN" in r.json()["detail"]
+    assert "set HELPDESK_ADMIN_TOKEN" in r.json()["detail"][0]["msg"]
 
 
 def test_summary(admin_client: TestClient) -> None:

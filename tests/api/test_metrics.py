@@ -160,7 +160,8 @@ def test_each_app_has_its_own_registry() -> None:
 _WORKER = """
 import sys
 from api.metrics import Metrics
-metrics = Metrics()
+from helpdesk.settings import Settings
+metrics = Metrics(str(Settings().metrics_multiproc_dir))  # the worker reads PROMETHEUS_MULTIPROC_DIR
 for _ in range(int(sys.argv[1])):
     metrics.record_answer(confident=True)
 metrics.observe_request("GET", "/v1/faq/{entry_id}", 200, 0.004)

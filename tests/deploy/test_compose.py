@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-from helpdesk.settings import Settings
+from helpdesk.settings import environment_variables
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE = REPO / "docker-compose.yml"
@@ -29,8 +29,8 @@ _VAR = re.compile(r"\$(?:\$|\{(\w+)(?:(:?[-?])([^}]*))?\}|(\w+))")
 _IMAGE = re.compile(
     r"^(?:[a-z0-9.-]+(?::\d+)?/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:[\w][\w.-]{0,127}$"
 )
-# Read from the environment by something other than Settings (the widget route, uvicorn).
-EXTRA_APP_VARIABLES = {"HELPDESK_RASA_URL", "FORWARDED_ALLOW_IPS"}
+# Read from the environment by something other than Settings (uvicorn).
+EXTRA_APP_VARIABLES = {"FORWARDED_ALLOW_IPS"}
 
 
 def env_example() -> dict[str, str]:
@@ -220,7 +220,7 @@ def test_health_checks_restart_policies_and_start_order(compose: dict[str, Any])
 
 
 def test_app_variables_are_real_settings(compose: dict[str, Any]) -> None:
-    fields = {f"HELPDESK_{name.upper()}" for name in Settings.model_fields}
+    fields = set(environment_variables().values())
     for name in compose["services"]["app"]["environment"]:
         assert name in fields or name in EXTRA_APP_VARIABLES, f"app: {name} is read by nothing"
 

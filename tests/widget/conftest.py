@@ -19,6 +19,7 @@ import pytest
 from fastapi import FastAPI
 
 from api.routes import widget
+from helpdesk.settings import Settings
 from tests.servers import ThreadServer, serve_in_thread
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,8 +32,8 @@ NOWHERE = "http://127.0.0.1:9"
 def serve_widget(rasa_url: str) -> ThreadServer:
     """The widget's router alone, on a free port, with ``rasa_url`` as its Rasa."""
     app = FastAPI()
+    app.state.settings = Settings(rasa_url=rasa_url)
     app.include_router(widget.router)
-    app.dependency_overrides[widget.get_rasa_url] = lambda: rasa_url
     return serve_in_thread(app, "widget")
 
 

@@ -7,15 +7,22 @@ import re
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from api.routes import widget
+from helpdesk.settings import Settings
+
+
+def client_for(**settings: str) -> TestClient:
+    app = FastAPI()
+    app.state.settings = Settings(**settings)
+    app.include_router(widget.router)
+    return TestClient(app)
 
 
 @pytest.fixture
 def client() -> TestClient:
-    app = FastAPI()
-    app.include_router(widget.router)
-    return TestClient(app)
+    return client_for()
 
 
 def script_tag(page: str) -> str:
@@ -24,11 +31,9 @@ def script_tag(page: str) -> str:
     return match.group(0)
 
 
-def test_demo_page_embeds_the_widget_with_the_configured_rasa(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_demo_page_embeds_the_widget_with_the_configured_rasa(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HELPDESK_RASA_URL", "https://rasa.example.com:8443/bot/")
-    r = client.get("/")
+    r = client_for().get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<html lang="zh-CN">' in r.text
     assert script_tag(r.text) == (
@@ -39,11 +44,17 @@ def test_demo_page_embeds_the_widget_with_the_configured_rasa(
     assert "connect-src 'self' https://rasa.example.com:8443 wss://rasa.example.com:8443;" in csp
 
 
-def test_rasa_url_is_read_per_request_with_a_default(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rasa_url_comes_from_the_settings_with_a_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HELPDESK_RASA_URL", raising=False)
-    assert 'data-rasa-url="http://127.0.0.1:5005"' in client.get("/").text
+    assert 'data-rasa-url="http://127.0.0.1:5005"' in client_for().get("/").text
     monkeypatch.setenv("HELPDESK_RASA_URL", "http://10.0.0.5:5005")
-    assert 'data-rasa-url="http://10.0.0.5:5005"' in client.get("/").text
+    assert 'data-rasa-url="http://10.0.0.5:5005"' in client_for().get("/").text
+
+
+def test_the_embed_snippet_never_reflects_the_host_header() -> None:
+    page = client_for(public_url="https://help.example.com").get("/", headers={"Host": "evil.example"}).text
+    assert "&lt;script src=&quot;https://help.example.com/widget.js&quot;" in page  # the snippet, as text
+    assert "evil.example" not in page
 
 
 @pytest.mark.parametrize(
@@ -57,14 +68,12 @@ def test_rasa_url_is_read_per_request_with_a_default(client: TestClient, monkeyp
         "http://rasa.example/?a=1",
     ],
 )
-def test_a_bad_rasa_url_is_refused_naming_the_setting(
-    value: str, client: TestClient, monkeypatch: pytest.MonkeyPatch
+def test_a_bad_rasa_url_stops_the_app_at_start_naming_the_setting(
+    value: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HELPDESK_RASA_URL", value)
-    for path in ("/", "/widget.js"):
-        r = client.get(path)
-        assert r.status_code == 500
-        assert "HELPDESK_RASA_URL must be the http(s) URL of the Rasa server" in r.json()["detail"]
+    with pytest.raises(ValidationError, match="HELPDESK_RASA_URL must be an http"):
+        Settings()
 
 
 @pytest.mark.parametrize(
@@ -82,9 +91,8 @@ def test_demo_page_refuses_an_unknown_language(client: TestClient) -> None:
     assert r.json()["detail"][0]["loc"] == ["query", "lang"]
 
 
-def test_widget_js_is_one_self_contained_script(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HELPDESK_RASA_URL", "http://rasa.example:5005")
-    r = client.get("/widget.js")
+def test_widget_js_is_one_self_contained_script() -> None:
+    r = client_for(rasa_url="http://rasa.example:5005").get("/widget.js")
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/javascript; charset=utf-8"
     assert r.headers["x-content-type-options"] == "nosniff"

@@ -1,0 +1,46 @@
+"""One error shape on every route: ``{"detail": [{"loc", "msg", "type"}]}``, whoever finds the problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import ADMIN_HEADERS
+
+WRONG = {"Authorization": "Bearer wrong"}
+
+CASES: list[tuple[str, str, dict[str, Any], int, list[Any]]] = [
+    # (method, path, request kwargs, status, loc of the first problem)
+    ("GET", "/nowhere", {}, 404, []),  # Starlette's own 404 for an unknown route
+    ("DELETE", "/v1/answer", {}, 405, []),  # and its 405
+    ("POST", "/v1/answer", {"json": {}}, 422, ["body", "question"]),  # pydantic
+    ("GET", "/v1/faq/faq-00000000", {}, 404, []),  # the knowledge base
+    ("GET", "/v1/ports/tcp/70000", {}, 422, ["path", "port"]),  # the rule engine
+    ("GET", "/v1/admin/analytics/summary", {"headers": WRONG}, 401, ["header", "authorization"]),
+    # A filter the admin API refuses: the query parameter is named (it was a bare string before).
+    (
+        "GET",
+        "/v1/admin/analytics/summary?since=2026-02-01&until=2026-01-01",
+        {"headers": ADMIN_HEADERS},
+        422,
+        ["query", "since"],
+    ),
+    ("GET", "/admin/assets/nope.js", {}, 404, ["path", "name"]),  # the dashboard's assets
+    ("GET", "/v1/handoffs/nope", {"headers": ADMIN_HEADERS}, 404, []),  # the record store
+]
+
+
+@pytest.mark.parametrize(("method", "path", "kwargs", "status", "loc"), CASES, ids=[f"{c[0]} {c[1]}" for c in CASES])
+def test_every_error_has_the_one_shape(
+    client: TestClient, method: str, path: str, kwargs: dict[str, Any], status: int, loc: list[Any]
+) -> None:
+    r = client.request(method, path, **kwargs)
+    assert r.status_code == status, r.text
+    detail = r.json()["detail"]
+    assert isinstance(detail, list) and detail, r.text
+    for item in detail:
+        assert {"loc", "msg", "type"} <= set(item), item
+        assert isinstance(item["msg"], str) and item["msg"] and isinstance(item["type"], str)
+    assert detail[0]["loc"] == loc
