@@ -1,7 +1,7 @@
 """Alternate phrasings learned from "did you mean" choices, reviewed by a person.
 
-Accepting one writes it to the knowledge folder's ``alternates.yaml`` (see
-``alternates_file``); the index picks it up at its next build.
+Accepting one writes it to the knowledge folder's ``alternates.yaml`` (the knowledge
+package owns that file: ``knowledge.alternates_writer``); the index picks it up at its next build.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Literal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from deflection.alternates_file import add_alternate
 from deflection.errors import RecordNotFoundError, SuggestionConflictError
 from deflection.models import Suggestion as SuggestionRow
 from deflection.tickets import iso
+from knowledge import AlternateRefusedError
+from knowledge.alternates_writer import add_alternate
 
 SuggestionStatus = Literal["pending", "accepted", "rejected"]
 
@@ -80,7 +81,10 @@ class SuggestionStore:
             row = self._row(session, suggestion_id)
             if row.status != "pending":
                 raise SuggestionConflictError(f"suggestion {suggestion_id} is already {row.status}")
-            written = add_alternate(knowledge_dir, row.faq_id, row.phrasing)
+            try:
+                written = add_alternate(knowledge_dir, row.faq_id, row.phrasing)
+            except AlternateRefusedError as e:
+                raise SuggestionConflictError(str(e)) from e
             row.status, row.decided_at = "accepted", _now()
             session.commit()
             return _suggestion(row, written)

@@ -30,3 +30,8 @@ class EntryNotFoundError(KnowledgeError):
     def __init__(self, entry_id: str) -> None:
         self.entry_id = entry_id
         super().__init__(f"no FAQ entry has id {entry_id!r}; list the ids with `helpdesk faq list`")
+
+
+class AlternateRefusedError(KnowledgeError):
+    """A phrasing cannot become an alternate (it belongs to another entry, the entry is gone, or
+    the FAQ would not load with it); the message says why, and the file is unchanged."""

@@ -1,15 +1,26 @@
-"""Writing accepted phrasings into alternates.yaml as text, keeping the file as people wrote it."""
+"""Writing accepted phrasings into alternates.yaml, keeping the file as people wrote it (a YAML round trip)."""
 
 from __future__ import annotations
 
+import difflib
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from deflection.alternates_file import add_alternate, with_alternate
-from deflection.errors import SuggestionConflictError
-from knowledge import load_knowledge
+from knowledge import AlternateRefusedError, load_knowledge
+from knowledge.alternates_writer import add_alternate, with_alternate
+from knowledge.catalog import DEFAULT_KNOWLEDGE_DIR
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped knowledge folder."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(DEFAULT_KNOWLEDGE_DIR, target)
+    return target
+
 
 SOURCE = """# header comment
 alternates:
@@ -55,8 +66,25 @@ def test_a_phrasing_of_another_entry_is_refused(knowledge_copy: Path) -> None:
     kb = load_knowledge(knowledge_copy)
     first, second = kb.entries[0], kb.entries[1]
     before = (knowledge_copy / "alternates.yaml").read_bytes()
-    with pytest.raises(SuggestionConflictError, match="another entry"):
+    with pytest.raises(AlternateRefusedError, match="another entry"):
         add_alternate(knowledge_copy, second.id, first.alternates[0])
-    with pytest.raises(SuggestionConflictError, match="no FAQ entry"):
+    with pytest.raises(AlternateRefusedError, match="no FAQ entry"):
         add_alternate(knowledge_copy, "faq-00000000", "whatever")
     assert (knowledge_copy / "alternates.yaml").read_bytes() == before
+
+
+def test_the_shipped_file_changes_by_exactly_the_new_line(knowledge_copy: Path) -> None:
+    # A round trip keeps every comment, blank line and quote of the curated file.
+    path = knowledge_copy / "alternates.yaml"
+    before = path.read_text(encoding="utf-8").splitlines()
+    entry = load_knowledge(knowledge_copy).entries[5]
+    assert add_alternate(knowledge_copy, entry.id, "a brand new way to ask this")
+    after = path.read_text(encoding="utf-8").splitlines()
+    added = [line for line in difflib.ndiff(before, after) if line.startswith(("+ ", "- "))]
+    assert added == ['+       - "a brand new way to ask this"']
+
+
+def test_comments_inside_a_block_are_kept() -> None:
+    source = SOURCE.replace('      - "one"\n', '      # why this phrasing\n      - "one"\n')
+    updated = with_alternate(source, "第一个问题？", "new")
+    assert "      # why this phrasing\n" in updated and '      - "new"\n' in updated
