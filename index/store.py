@@ -24,12 +24,12 @@ from index.embedders import Embedder
 from index.errors import IndexNotBuiltError, StaleIndexError
 from index.labelled import load_labelled
 from index.retriever import Retriever, features
-from index.vector_index import FaissIndex
+from index.vector_index import INDEX_KINDS, FaissIndex, VectorIndex
 from knowledge import KnowledgeBase
 
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
-VECTORS = "faiss.index"
+VECTORS = "faiss.index"  # the vectors file, whatever the index kind (the name predates other kinds)
 DOCUMENTS = "documents.json"
 CALIBRATION_SET = "calibration.jsonl"
 
@@ -48,6 +48,7 @@ class Manifest:
     documents: int
     built_at: float
     calibration: Calibration | None
+    index_kind: str = FaissIndex.kind
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -66,6 +67,7 @@ class Manifest:
             int(data["documents"]),
             float(data["built_at"]),
             Calibration.from_json(cal) if cal else None,
+            str(data.get("index_kind", FaissIndex.kind)),  # indexes of format 3 before the field: FAISS
         )
 
 
@@ -87,11 +89,16 @@ def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[Calibra
 
 
 def build_index(
-    kb: KnowledgeBase, embedder: Embedder, directory: Path, progress: Progress | None = None, batch_size: int = 32
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    directory: Path,
+    progress: Progress | None = None,
+    batch_size: int = 32,
+    index_type: type[VectorIndex] = FaissIndex,
 ) -> Retriever:
     """Embed every document, calibrate, and write the index atomically to ``directory``."""
     documents = knowledge_documents(kb)
-    index = FaissIndex(embedder.dimension)
+    index: VectorIndex = index_type(embedder.dimension)
     for start in range(0, len(documents), batch_size):
         batch = documents[start : start + batch_size]
         index.add(embedder.encode([d.text for d in batch]))
@@ -117,6 +124,7 @@ def build_index(
         len(documents),
         time.time(),
         calibration,
+        index_type.kind,
     )
     (staging / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), encoding="utf-8")
     # Swap in the new index only once it is complete, so a crash never leaves half of one.
@@ -169,7 +177,10 @@ def open_index(kb: KnowledgeBase, embedder: Embedder, directory: Path) -> Retrie
         documents = [Document(d["entry_id"], d["kind"], d["text"]) for d in raw_docs]
     except (OSError, ValueError, KeyError, TypeError) as e:
         raise StaleIndexError(str(directory), f"unreadable documents file ({e})") from e
-    index = FaissIndex.load(vectors)
+    index_type = INDEX_KINDS.get(manifest.index_kind)
+    if index_type is None:
+        raise StaleIndexError(str(directory), f"index kind {manifest.index_kind!r} is not one of {sorted(INDEX_KINDS)}")
+    index = index_type.load(vectors)
     if len(index) != manifest.documents or len(documents) != manifest.documents:
         raise StaleIndexError(str(directory), "document count does not match the manifest")
     known = {e.id for e in kb.entries} | {OUT_OF_SCOPE}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -15,7 +15,26 @@ Ids = npt.NDArray[np.int64]
 
 
 class VectorIndex(Protocol):
-    """Stores normalised vectors and finds the nearest ones by inner product."""
+    """Stores normalised vectors and finds the nearest ones by inner product.
+
+    ``kind`` names the implementation in the index manifest, so the store opens an index
+    with the class that wrote it (``INDEX_KINDS``) without knowing any implementation.
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self, dimension: int) -> None:
+        """An empty index of ``dimension``-dimensional vectors."""
+        ...
+
+    @classmethod
+    def load(cls, path: Path) -> Self:
+        """Read an index written by :meth:`save`.
+
+        Raises:
+            RetrievalError: the file is not an index of this kind.
+        """
+        ...
 
     def add(self, vectors: npt.NDArray[np.float32]) -> None:
         """Append ``vectors`` (n, dimension); ids are their positions."""
@@ -41,6 +60,8 @@ def _check(vectors: npt.NDArray[np.float32], dimension: int) -> npt.NDArray[np.f
 class FaissIndex:
     """Exact inner-product search with FAISS (``IndexFlatIP``): the FAQ is small."""
 
+    kind: ClassVar[str] = "faiss"
+
     def __init__(self, dimension: int) -> None:
         import faiss
 
@@ -48,7 +69,7 @@ class FaissIndex:
         self._index: Any = faiss.IndexFlatIP(dimension)
 
     @classmethod
-    def load(cls, path: Path) -> FaissIndex:
+    def load(cls, path: Path) -> Self:
         """Read an index written by :meth:`save`."""
         import faiss
 
@@ -82,13 +103,21 @@ class FaissIndex:
 class NumpyIndex:
     """Exact search with a matrix product; the reference the FAISS index must agree with."""
 
+    kind: ClassVar[str] = "numpy"
+
     def __init__(self, dimension: int) -> None:
         self.dimension = dimension
         self._vectors = np.zeros((0, dimension), dtype=np.float32)
 
     @classmethod
-    def load(cls, path: Path) -> NumpyIndex:
-        vectors = np.load(path)
+    def load(cls, path: Path) -> Self:
+        """Read an index written by :meth:`save`."""
+        try:
+            vectors = np.load(path)
+        except (OSError, ValueError) as e:
+            raise RetrievalError(
+                f"{path} is not a readable numpy index ({e}); rebuild with `helpdesk index build`"
+            ) from e
         self = cls(int(vectors.shape[1]))
         self._vectors = vectors.astype(np.float32)
         return self
@@ -114,3 +143,7 @@ class NumpyIndex:
 
     def __len__(self) -> int:
         return int(self._vectors.shape[0])
+
+
+# Every implementation by its manifest name.
+INDEX_KINDS: dict[str, type[VectorIndex]] = {cls.kind: cls for cls in (FaissIndex, NumpyIndex)}

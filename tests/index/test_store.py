@@ -87,3 +87,22 @@ def test_stale_index_is_rebuilt_when_allowed_and_refused_otherwise(
     assert why is not None and "checksum" in why
     assert open_index(kb, embedder, copy).ask("445").candidates
     assert retriever.calibration is not None
+
+
+def test_the_store_opens_an_index_with_the_kind_that_wrote_it(tmp_path: Path, kb: Any, embedder: Any) -> None:
+    from index.vector_index import NumpyIndex
+
+    directory = tmp_path / "index"
+    build_index(kb, embedder, directory, index_type=NumpyIndex)
+    assert read_manifest(directory).index_kind == "numpy"
+    retriever = open_index(kb, embedder, directory)
+    assert isinstance(retriever._index, NumpyIndex)  # the kind the manifest names, not FAISS
+    assert retriever.ask("安全组删不掉").candidates
+
+
+def test_an_unknown_index_kind_is_stale(built: Path, tmp_path: Path, kb: Any, embedder: Any) -> None:
+    copy = _copy(built, tmp_path)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "index_kind": "annoy"}))
+    with pytest.raises(StaleIndexError, match="index kind 'annoy'"):
+        open_index(kb, embedder, copy)
