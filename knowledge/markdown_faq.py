@@ -9,7 +9,8 @@ from pathlib import Path
 from knowledge.errors import FaqFormatError
 from knowledge.models import SourceRef, Table
 
-_LINK = re.compile(r"\[[^\]]*\]\((?P<url>[^)\s]+)\)")
+# A Markdown link; ``url`` is its target. Public: translations find links the same way.
+LINK = re.compile(r"\[[^\]]*\]\((?P<url>[^)\s]+)\)")
 _TABLE_SEPARATOR_CELL = re.compile(r"^:?-{3,}:?$")
 
 
@@ -41,69 +42,93 @@ def parse_faq(path: Path, display_path: str | None = None) -> list[RawEntry]:
 
 
 def parse_faq_text(text: str, path: str) -> list[RawEntry]:
-    """Parse FAQ Markdown held in memory; ``path`` is only used in messages."""
-    entries: list[RawEntry] = []
-    section: str | None = None
-    section_line = 0
-    section_count = 0
-    question: str | None = None
-    question_line = 0
-    body: list[tuple[int, str]] = []
+    """Parse FAQ Markdown held in memory; ``path`` is only used in messages.
 
-    def close_question() -> None:
-        if question is None:
-            return
-        entries.append(_make_entry(path, section or "", question, question_line, body))
-
-    def close_section() -> None:
-        if section is not None and section_count == 0:
-            raise FaqFormatError(
-                path,
-                section_line,
-                f"section {section!r} has no questions",
-                "add at least one '### question' under it or remove the heading",
-            )
-
+    Raises:
+        FaqFormatError: as :func:`parse_faq`.
+    """
+    parser = _Parser(path)
     for number, line in enumerate(text.splitlines(), start=1):
+        parser.feed(number, line)
+    return parser.finish()
+
+
+class _Parser:
+    """Reads a FAQ file line by line: a ``## `` line opens a section, a ``### `` line a question,
+    and everything else belongs to the open question's answer."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.entries: list[RawEntry] = []
+        self.section: str | None = None
+        self.section_line = 0
+        self.section_questions = 0
+        self.question: str | None = None
+        self.question_line = 0
+        self.body: list[tuple[int, str]] = []
+
+    def feed(self, number: int, line: str) -> None:
         if line.startswith("### "):
-            close_question()
-            if section is None:
-                raise FaqFormatError(
-                    path,
-                    number,
-                    "question before any '## ' section heading",
-                    "put a '## section' heading above the first question",
-                )
-            question, question_line, body = line[4:].strip(), number, []
-            if not question:
-                raise FaqFormatError(path, number, "empty question heading", "write the question after '### '")
-            section_count += 1
+            self._open_question(number, line[4:].strip())
         elif line.startswith("## "):
-            close_question()
-            close_section()
-            question, body = None, []
-            section, section_line, section_count = line[3:].strip(), number, 0
-        elif line.startswith("# ") or line.startswith("#### "):
-            if question is not None:
-                body.append((number, line))
-            elif line.startswith("#### "):
-                raise FaqFormatError(
-                    path, number, "'####' heading outside an answer", "use '##' for sections and '###' for questions"
-                )
-        elif question is not None:
-            body.append((number, line))
-        elif line.strip() and section is not None:
+            self._open_section(number, line[3:].strip())
+        elif self.question is not None:
+            self.body.append((number, line))  # '#' and '####' lines inside an answer are its own text
+        elif line.startswith("#### "):
             raise FaqFormatError(
-                path,
+                self.path, number, "'####' heading outside an answer", "use '##' for sections and '###' for questions"
+            )
+        elif line.strip() and self.section is not None and not line.startswith("# "):
+            raise FaqFormatError(
+                self.path,
                 number,
                 "text between a section heading and its first question",
                 "move it into an answer or turn it into a '### question'",
             )
-    close_question()
-    close_section()
-    if not entries:
-        raise FaqFormatError(path, None, "no questions found", "write '## section' and '### question' headings")
-    return entries
+
+    def finish(self) -> list[RawEntry]:
+        self._close_question()
+        self._close_section()
+        if not self.entries:
+            raise FaqFormatError(
+                self.path, None, "no questions found", "write '## section' and '### question' headings"
+            )
+        return self.entries
+
+    def _open_question(self, number: int, question: str) -> None:
+        self._close_question()
+        if self.section is None:
+            raise FaqFormatError(
+                self.path,
+                number,
+                "question before any '## ' section heading",
+                "put a '## section' heading above the first question",
+            )
+        if not question:
+            raise FaqFormatError(self.path, number, "empty question heading", "write the question after '### '")
+        self.question, self.question_line, self.body = question, number, []
+        self.section_questions += 1
+
+    def _open_section(self, number: int, section: str) -> None:
+        self._close_question()
+        self._close_section()
+        self.question, self.body = None, []
+        self.section, self.section_line, self.section_questions = section, number, 0
+
+    def _close_question(self) -> None:
+        if self.question is not None:
+            self.entries.append(
+                _make_entry(self.path, self.section or "", self.question, self.question_line, self.body)
+            )
+
+    def _close_section(self) -> None:
+        if self.section is not None and self.section_questions == 0:
+            raise FaqFormatError(
+                self.path,
+                self.section_line,
+                f"section {self.section!r} has no questions",
+                "add at least one '### question' under it or remove the heading",
+            )
 
 
 def _make_entry(path: str, section: str, question: str, line: int, body: list[tuple[int, str]]) -> RawEntry:
@@ -119,7 +144,7 @@ def _make_entry(path: str, section: str, question: str, line: int, body: list[tu
             "write the answer below the question, or remove the question",
         )
     answer = "\n".join(text for _, text in body)
-    links = tuple(dict.fromkeys(m.group("url") for m in _LINK.finditer(answer)))
+    links = tuple(dict.fromkeys(m.group("url") for m in LINK.finditer(answer)))
     return RawEntry(
         section=section,
         question=question,
