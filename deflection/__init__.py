@@ -10,7 +10,6 @@ from deflection.db import OUTAGE_ERRORS
 from deflection.errors import (
     DatabaseUnreachableError,
     DeflectionError,
-    HandoffError,
     InvalidEventsError,
     RecordNotFoundError,
     StoreUnavailableError,
@@ -31,7 +30,6 @@ __all__ = [
     "Delivery",
     "EventRecorder",
     "Filters",
-    "HandoffError",
     "InvalidEventsError",
     "RecordNotFoundError",
     "RecordResult",

@@ -25,7 +25,3 @@ class InvalidEventsError(DeflectionError):
 
 class SuggestionConflictError(DeflectionError):
     """A suggestion cannot be accepted or rejected as asked (already decided, or the FAQ refuses it)."""
-
-
-# Kept for callers of the first hand-off store: a missing hand-off is a missing record.
-HandoffError = RecordNotFoundError
