@@ -20,6 +20,7 @@ from evidence.models import EvidenceFormat, SecurityGroupsEvidence
 from rules import RuleValidationError, parse_security_groups
 
 Direction = Literal["ingress", "egress"]
+DIRECTIONS: tuple[Direction, ...] = ("ingress", "egress")
 DIRECTION_KEY: dict[Direction, str] = {"ingress": "Ingress", "egress": "Egress"}
 MAX_SHOWN = 200
 
@@ -99,6 +100,22 @@ def service_template(value: str) -> dict[str, Any] | None:
     return {"ServiceTemplate": {key: value.strip()}}
 
 
+class Problems:
+    """Lines that could not be read, collected so one refusal names all of them."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self.items: list[LineProblem] = []
+
+    def add(self, line: int | None, message: str) -> None:
+        """Record that ``line`` (1-based; None: the whole paste) cannot be read, and why."""
+        text = self.lines[line - 1] if line is not None and 0 < line <= len(self.lines) else ""
+        self.items.append(LineProblem(line, shorten(text), message))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+
 @dataclass
 class RuleDraft:
     """One rule as canonical JSON, with the pasted line of the rule and of each field."""
@@ -124,13 +141,13 @@ def refuse(format: EvidenceFormat, problems: Sequence[LineProblem], needs: str) 
 
 
 def name_groups(groups: Sequence[GroupDraft], notes: list[str]) -> list[str]:
-    """Each group's id, inventing ``sg-pasted-N`` for groups the paste does not name."""
+    """Each group's id, inventing ``sg-pastedN`` for groups the paste does not name."""
     ids: list[str] = []
     for number, group in enumerate(groups, start=1):
         if group.group_id:
             ids.append(group.group_id)
             continue
-        placeholder = f"sg-pasted-{number}"
+        placeholder = f"sg-pasted{number}"  # the loader takes sg- plus letters and digits
         ids.append(placeholder)
         notes.append(
             f"The paste does not give the security group's id; the group starting on line {group.line} "
@@ -155,18 +172,40 @@ def validate(
     canonical: list[dict[str, Any]] = []
     for group_id, group in zip(ids, groups, strict=True):
         policy_set = {
-            DIRECTION_KEY[d]: [dict(rule.fields) for rule in group.rules[d]] for d in ("ingress", "egress") if d in group.rules
+            DIRECTION_KEY[d]: [_ordered(rule.fields) for rule in group.rules[d]] for d in DIRECTIONS if d in group.rules
         }
         canonical.append({"SecurityGroupId": group_id, "SecurityGroupPolicySet": policy_set})
     try:
         parsed = parse_security_groups(canonical)
     except RuleValidationError as e:
         raise refuse(format, [_line_problem(p.loc, p.msg, groups, lines) for p in e.problems], needs) from e
-    directions = tuple(d for d in ("ingress", "egress") if any(d in g.rules for g in groups))
+    directions = tuple(d for d in DIRECTIONS if any(d in g.rules for g in groups))
     return SecurityGroupsEvidence(groups=parsed, canonical=tuple(canonical), directions=directions)
 
 
-def _line_problem(loc: tuple[str | int, ...], msg: str, groups: Sequence[GroupDraft], lines: Sequence[str]) -> LineProblem:
+_FIELD_ORDER = (
+    "PolicyIndex",
+    "Protocol",
+    "Port",
+    "ServiceTemplate",
+    "CidrBlock",
+    "Ipv6CidrBlock",
+    "SecurityGroupId",
+    "AddressTemplate",
+    "Action",
+    "PolicyDescription",
+)
+
+
+def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
+    """A rule's fields in the order Tencent's documentation lists them (others after)."""
+    known = {k: fields[k] for k in _FIELD_ORDER if k in fields}
+    return known | {k: v for k, v in fields.items() if k not in known}
+
+
+def _line_problem(
+    loc: tuple[str | int, ...], msg: str, groups: Sequence[GroupDraft], lines: Sequence[str]
+) -> LineProblem:
     """Map a loader problem located as ``(security_groups, g, Ingress, i, field)`` to its line."""
     line: int | None = None
     shown = msg
@@ -188,7 +227,7 @@ def _line_problem(loc: tuple[str | int, ...], msg: str, groups: Sequence[GroupDr
     return LineProblem(line, shorten(text), shown)
 
 
-def order_rules(rules: list[RuleDraft], what: str, notes: list[str], problems: list[LineProblem], lines: Sequence[str]) -> list[RuleDraft]:
+def order_rules(rules: list[RuleDraft], what: str, notes: list[str], problems: Problems) -> list[RuleDraft]:
     """Give every rule of one direction a PolicyIndex, in the order Tencent Cloud reads them.
 
     The user's PolicyIndex is kept; rules listed out of that order are put in it (lowest
@@ -206,13 +245,10 @@ def order_rules(rules: list[RuleDraft], what: str, notes: list[str], problems: l
         return rules
     if len(given) != len(rules):
         missing = next(r for r in rules if r not in given)
-        problems.append(
-            LineProblem(
-                missing.line,
-                shorten(lines[missing.line - 1]),
-                f"{what}: some rules give a PolicyIndex and this one does not, so their order is unclear; "
-                "give PolicyIndex on every rule or on none",
-            )
+        problems.add(
+            missing.line,
+            f"{what}: some rules give a PolicyIndex and this one does not, so their order is unclear; "
+            "give PolicyIndex on every rule or on none",
         )
         return rules
     indexes = [_as_index(r.fields["PolicyIndex"]) for r in rules]
@@ -222,17 +258,14 @@ def order_rules(rules: list[RuleDraft], what: str, notes: list[str], problems: l
     for rule, index in zip(rules, indexes, strict=True):
         assert index is not None
         if index in seen:
-            problems.append(
-                LineProblem(
-                    rule.line,
-                    shorten(lines[rule.line - 1]),
-                    f"{what}: PolicyIndex {index} is given twice (lines {seen[index].line} and {rule.line}), "
-                    "so the rules' order is unclear",
-                )
+            problems.add(
+                rule.line,
+                f"{what}: PolicyIndex {index} is given twice (lines {seen[index].line} and {rule.line}), "
+                "so the rules' order is unclear",
             )
             return rules
         seen[index] = rule
-    if indexes != sorted(indexes):  # type: ignore[type-var]
+    if list(seen) != sorted(seen):
         notes.append(f"{what}: the rules were listed out of PolicyIndex order; they are read lowest PolicyIndex first.")
         return [seen[i] for i in sorted(seen)]
     return rules
