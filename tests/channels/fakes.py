@@ -24,14 +24,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-VECTORS = REPO.parent / "shared" / "protocol-vectors" / "vectors.json"
+# The official vectors, copied into the repository (tests/channels/vectors/README.md says from where).
+VECTORS = Path(__file__).resolve().parent / "vectors" / "vectors.json"
 WECOM_AGENT_ID = 1000002  # the official sample message's AgentID
 
 
 def load_vectors() -> dict[str, Any]:
-    """The official protocol test vectors (``../shared`` beside the repository)."""
+    """The official protocol test vectors (``tests/channels/vectors/vectors.json``)."""
     if not VECTORS.is_file():
-        pytest.fail(f"protocol vectors not found at {VECTORS} (the shared folder sits beside the repo)", pytrace=False)
+        pytest.fail(f"protocol vectors not found at {VECTORS}: restore them from git", pytrace=False)
     vectors: dict[str, Any] = json.loads(VECTORS.read_text(encoding="utf-8"))
     return vectors
 

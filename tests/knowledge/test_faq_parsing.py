@@ -14,9 +14,20 @@ SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "cvm-ports-secu
 DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data"
 
 
+def test_shipped_faq_is_the_copy_sources_yaml_records() -> None:
+    # The checksum recorded when the copy was taken: this holds in any clone.
+    import hashlib
+
+    import yaml
+
+    recorded = yaml.safe_load((DATA / "sources.yaml").read_text(encoding="utf-8"))["files"]
+    for name, meta in recorded.items():
+        assert hashlib.sha256((DATA / name).read_bytes()).hexdigest() == meta["sha256"], name
+
+
 def test_shipped_faq_is_the_seed_unchanged() -> None:
     if not SEED.exists():
-        pytest.skip("shared/seed is not beside this checkout")
+        pytest.skip("shared/seed is not beside this checkout (a plain clone): the recorded checksum stands in")
     assert (DATA / "cvm-ports-security-groups-faq.md").read_bytes() == SEED.read_bytes()
 
 
