@@ -11,9 +11,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from account import AccountConfig, AccountConfigError, Secret
 from helpdesk.config_types import IPNetwork, RateLimit, parse_http_url, parse_networks, parse_origins
 from knowledge import DEFAULT_KNOWLEDGE_DIR
 
@@ -100,6 +101,27 @@ class Settings(BaseSettings):
         "helpdesk serve sets one for several workers",
     )
 
+    # Reading the account itself (account/): off unless id, key and region are all set.
+    tencentcloud_secret_id: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("TENCENTCLOUD_SECRET_ID", "tencentcloud_secret_id"),
+        description="SecretId of a read-only CAM sub-user (docs/tencent-cloud-account.md); unset: no account reads",
+    )
+    tencentcloud_secret_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("TENCENTCLOUD_SECRET_KEY", "tencentcloud_secret_key"),
+        description="SecretKey of that sub-user",
+    )
+    tencentcloud_region: str | None = Field(
+        None,
+        validation_alias=AliasChoices("TENCENTCLOUD_REGION", "tencentcloud_region"),
+        description="The default region, e.g. ap-guangzhou (a region named in the conversation wins)",
+    )
+    tencentcloud_endpoint: str | None = Field(
+        None,
+        description="Override the API host (tests: http://127.0.0.1:PORT; plain http only to loopback)",
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _origins(cls, value: Any) -> Any:
@@ -125,6 +147,15 @@ class Settings(BaseSettings):
     def _public_url(cls, value: str | None) -> str | None:
         return parse_http_url(value, "HELPDESK_PUBLIC_URL", "https://helpdesk.example.com") if value else None
 
+    @model_validator(mode="after")
+    def _account(self) -> Settings:
+        # Refuse unusable account settings at start, not at the first question.
+        try:
+            self.account_config  # noqa: B018 - built to validate
+        except AccountConfigError as e:
+            raise ValueError(f"TENCENTCLOUD_* / HELPDESK_TENCENTCLOUD_ENDPOINT: {e}") from e
+        return self
+
     @property
     def effective_public_url(self) -> str:
         """``public_url``, or the loopback URL of ``host``/``port``."""
@@ -133,6 +164,27 @@ class Settings(BaseSettings):
         host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
+
+    @property
+    def account_config(self) -> AccountConfig | None:
+        """The read-only account client's configuration, or None when reading the account is off.
+
+        Raises:
+            AccountConfigError: the values are set but unusable (e.g. plain http to a non-loopback host).
+        """
+        secret_id, secret_key, region = (
+            self.tencentcloud_secret_id,
+            self.tencentcloud_secret_key,
+            self.tencentcloud_region,
+        )
+        if secret_id is None or secret_key is None or not region:
+            return None
+        return AccountConfig(
+            Secret(secret_id.get_secret_value()),
+            Secret(secret_key.get_secret_value()),
+            region,
+            self.tencentcloud_endpoint,
+        )
 
     @property
     def effective_database_url(self) -> str:
