@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     GC_COLLECTOR,
@@ -37,6 +37,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import require_token_if_set
+from api.strict_json import api_router
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 UNMATCHED = "<unmatched>"
@@ -162,7 +163,7 @@ class PrometheusMiddleware:
             )
 
 
-router = APIRouter(tags=["metrics"])
+router = api_router(tags=["metrics"])
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -54,13 +54,26 @@ class EncodeBatcher:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch :]
             try:
                 vectors = self._encode([t for t, _ in batch])
-            except Exception as e:  # every waiter gets the error, and the next batch still runs
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(e)
+            except Exception:
+                # One question the encoder cannot take must not fail the others asked with it:
+                # encode them one by one, so only the one that fails gets the error.
+                self._encode_one_by_one(batch)
                 continue
             self.batches += 1
             self.encoded += len(batch)
             for (_, future), vector in zip(batch, vectors, strict=True):
                 if not future.done():  # its request may have been cancelled (client gone)
                     future.set_result(vector)
+
+    def _encode_one_by_one(self, batch: list[tuple[str, asyncio.Future[npt.NDArray[np.float32]]]]) -> None:
+        for text, future in batch:
+            try:
+                vector = self._encode([text])[0]
+            except Exception as e:
+                if not future.done():
+                    future.set_exception(e)
+                continue
+            self.batches += 1
+            self.encoded += 1
+            if not future.done():
+                future.set_result(vector)

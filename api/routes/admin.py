@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import DeflectionDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
@@ -31,11 +31,12 @@ from api.schemas_deflection import (
     TopFaqResponse,
     UnansweredResponse,
 )
+from api.strict_json import api_router
 from deflection import Filters, Suggestion, analytics, unanswered
 from deflection.analytics import TURN_COLUMNS
 from knowledge import KnowledgeBase
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = api_router(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 Format = Literal["json", "csv"]
 
 

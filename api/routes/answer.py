@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import BatcherDep, RetrieverDep
 from api.metrics import MetricsDep
 from api.schemas import AnswerBody, AnswerRequest, AnswerResponse, CandidateBody
+from api.strict_json import api_router
 
-router = APIRouter(prefix="/v1", tags=["answers"])
+router = api_router(prefix="/v1", tags=["answers"])
 
 
 @router.post("/answer", response_model=AnswerResponse, summary="Answer a question from the FAQ")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
 from fastapi.responses import FileResponse, RedirectResponse
 
 from api.problems import ApiError
+from api.strict_json import api_router
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "admin"
 _MEDIA_TYPES = {
@@ -32,7 +32,7 @@ _SECURITY_HEADERS = {
     "Cache-Control": "no-cache",
 }
 
-router = APIRouter(tags=["dashboard"], include_in_schema=False)
+router = api_router(tags=["dashboard"], include_in_schema=False)
 
 
 @router.get("/admin")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import KnowledgeDep
 from api.schemas import FaqEntryBody
+from api.strict_json import api_router
 from knowledge import Entry
 
-router = APIRouter(prefix="/v1/faq", tags=["faq"])
+router = api_router(prefix="/v1/faq", tags=["faq"])
 
 
 def _body(entry: Entry) -> FaqEntryBody:

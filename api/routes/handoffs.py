@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from api.deps import DeflectionDep, HandoffsDep, require_admin, require_handoff_token
 from api.schemas import HandoffRequest
 from api.schemas_deflection import TicketResponse
+from api.strict_json import api_router
 from deflection import Ticket, TranscriptLine
 
-router = APIRouter(prefix="/v1/handoffs", tags=["handoffs"])
+router = api_router(prefix="/v1/handoffs", tags=["handoffs"])
 
 
 def ticket_body(ticket: Ticket) -> TicketResponse:

@@ -20,16 +20,17 @@ from string import Template
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.strict_json import api_router
 from helpdesk.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # In dependency order: each file uses only names defined by the ones before it.
 SCRIPT_PARTS = ("widget-i18n.js", "widget-markdown.js", "widget-transport.js", "widget-cards.js", "widget-main.js")
 
-router = APIRouter(tags=["widget"])
+router = api_router(tags=["widget"])
 
 _DEMO_TEXT: dict[str, dict[str, str]] = {
     "zh": {

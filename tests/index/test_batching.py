@@ -64,12 +64,14 @@ def test_a_question_alone_is_encoded_alone() -> None:
     assert embedder.calls == [QUESTIONS[:1], QUESTIONS[1:2]]
 
 
-def test_a_failed_pass_fails_its_questions_only() -> None:
+def test_a_question_the_encoder_cannot_take_fails_alone() -> None:
     embedder = CountingEmbedder(fail_on=QUESTIONS[1])
     batcher = EncodeBatcher(embedder, max_batch=2)  # type: ignore[arg-type]
     results = run(_ask_together(batcher, QUESTIONS))
-    # Batches [0, 1] (fails), [2, 3], [4]: the later batches still run.
-    assert [type(r).__name__ for r in results] == ["RuntimeError", "RuntimeError", "ndarray", "ndarray", "ndarray"]
+    # Batch [0, 1] fails, so its questions are encoded one by one: only question 1 fails;
+    # the later batches [2, 3], [4] run as usual.
+    assert [type(r).__name__ for r in results] == ["ndarray", "RuntimeError", "ndarray", "ndarray", "ndarray"]
+    assert embedder.calls[:3] == [QUESTIONS[:2], [QUESTIONS[0]], [QUESTIONS[1]]]
 
 
 def test_batched_vectors_are_the_single_question_vectors() -> None:
