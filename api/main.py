@@ -9,7 +9,19 @@ from fastapi import FastAPI
 
 from api.errors import register_error_handlers
 from api.metrics import install_metrics
-from api.routes import admin, answer, dashboard, events, faq, handoffs, health, ports, security_groups, widget
+from api.routes import (
+    admin,
+    answer,
+    dashboard,
+    docs,
+    events,
+    faq,
+    handoffs,
+    health,
+    ports,
+    security_groups,
+    widget,
+)
 from api.security import install_security
 from api.services import load_services
 from helpdesk.settings import Settings, get_settings
@@ -31,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Answers questions about CVM ports and security groups from Tencent Cloud's FAQ, "
         "and evaluates ports and security-group rules.",
         lifespan=lifespan,
+        docs_url=None,  # served by api/routes/docs.py, with a Content-Security-Policy
+        redoc_url=None,
     )
     app.state.settings = settings  # for routes that need no loaded services (the widget)
     register_error_handlers(app)
@@ -42,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(admin.router)
     app.include_router(widget.router)
+    app.include_router(docs.router)
     return app

@@ -118,7 +118,8 @@ def _content_security_policy(rasa_url: str) -> str:
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         f"connect-src 'self' {rasa} {ws_scheme}://{parts.netloc}; "
-        "base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'self'"
+        # No framing, as X-Frame-Options: DENY says too (the widget is a script, never a frame).
+        "base-uri 'none'; form-action 'none'; object-src 'none'; frame-ancestors 'none'"
     )
 
 
