@@ -40,13 +40,13 @@ def _hashes(page: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _swagger() -> tuple[str, str]:
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="cvm-helpdesk - Swagger UI").body.decode()
+    page = bytes(get_swagger_ui_html(openapi_url="/openapi.json", title="cvm-helpdesk - Swagger UI").body).decode()
     return page, _policy(_hashes(page))
 
 
 @lru_cache(maxsize=1)
 def _redoc() -> tuple[str, str]:
-    page = get_redoc_html(openapi_url="/openapi.json", title="cvm-helpdesk - ReDoc").body.decode()
+    page = bytes(get_redoc_html(openapi_url="/openapi.json", title="cvm-helpdesk - ReDoc").body).decode()
     fonts = " https://fonts.googleapis.com"
     return page, _policy(_hashes(page), extra_style=fonts, extra_font=" https://fonts.gstatic.com")
 
