@@ -85,6 +85,25 @@ class TokenBuckets:
                 del self._buckets[key]
 
 
+# The most a refused body is read (and dropped) so that the client receives the 413; a
+# client that sends more than this is cut off (and sees the connection close).
+DRAIN_MAX_BYTES = 16 * 1024 * 1024
+
+
+async def _drain(receive: Receive, expected: int) -> None:
+    """Read and drop the rest of the request body, at most ``DRAIN_MAX_BYTES``."""
+    if expected > DRAIN_MAX_BYTES:
+        return
+    read = 0
+    while read <= DRAIN_MAX_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return  # the client went away
+        read += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 def _too_large(limit: int) -> HTTPException:
     # FastAPI's subclass, whose detail may be a list (the app's error shape): FastAPI re-raises
     # an HTTPException met while reading the body, where any other error would become a 400.
@@ -115,41 +134,41 @@ class RequestLimitsMiddleware:
         self.exempt = tuple(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path in UNLIMITED_PATHS:
-            await self.app(scope, receive, send)
-            return
         protected = path.startswith(PROTECTED_PREFIXES)
         limit = self.protected_max_body_bytes if protected else max(self.max_body_bytes, LARGE_BODY_PATHS.get(path, 0))
-
-        if self.buckets is not None and not protected and scope["method"] != "OPTIONS":
-            client = self._client(scope)
-            if client is not None:
-                wait = self.buckets.take(client)
-                if wait > 0:
-                    retry_after = max(1, math.ceil(wait))
-                    response = error_response(
-                        429,
-                        [
-                            Problem(
-                                f"too many requests from your address (limit {self.buckets.limit}); "
-                                f"retry in {retry_after} s",
-                                "rate_limited",
-                            )
-                        ],
-                        headers={"Retry-After": str(retry_after)},
-                    )
-                    await response(scope, receive, send)
-                    return
-
+        if not protected and scope["method"] != "OPTIONS":
+            refusal = self._rate_limited(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         declared = self._content_length(scope)
         if declared is not None and declared > limit:
+            # Read (and drop) what the client is sending before answering: a server that answers
+            # and closes while the client still sends makes the client see a connection reset
+            # instead of the 413 and its message.
+            await _drain(receive, declared)
             await self._reject(_too_large(limit), scope, receive, send)
             return
+        await self._with_body_limit(scope, receive, send, limit)
 
+    def _rate_limited(self, scope: Scope) -> JSONResponse | None:
+        """The 429 answer when the client's bucket is empty, else None."""
+        client = self._client(scope) if self.buckets is not None else None
+        if self.buckets is None or client is None:
+            return None
+        wait = self.buckets.take(client)
+        if wait <= 0:
+            return None
+        retry_after = max(1, math.ceil(wait))
+        message = f"too many requests from your address (limit {self.buckets.limit}); retry in {retry_after} s"
+        return error_response(429, [Problem(message, "rate_limited")], headers={"Retry-After": str(retry_after)})
+
+    async def _with_body_limit(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Run the app, cutting off a body (without or with a false length) at ``limit`` bytes."""
         received = 0
 
         async def limited_receive() -> Message:
@@ -158,6 +177,8 @@ class RequestLimitsMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    if message.get("more_body", False):
+                        await _drain(receive, DRAIN_MAX_BYTES)
                     # FastAPI re-raises HTTPException from body reading, so this becomes the
                     # 413 below (or the app's own HTTPException handler) and never a 400 or 500.
                     raise _too_large(limit)
