@@ -47,8 +47,10 @@ if ! stamp_ok .venv/.setup-stamp "$APP_HASH"; then
 fi
 
 # --- the bot -----------------------------------------------------------------
-# Dev tools of the bot environment: mypy for actions/ and bot/ (mypy-rasa.ini), the app's version.
-RASA_DEV_TOOLS="mypy==2.4.1"
+# Dev tools of the bot environment: mypy for actions/ and bot/ (mypy-rasa.ini), the app's version;
+# pytest for the actions' unit tests (tests/actions). pytest 7.4: later ones need packaging>=24,
+# and Rasa 3.6 pins packaging<21.
+RASA_DEV_TOOLS="mypy==2.4.1 pytest==7.4.4"
 RASA_HASH="$(sha256sum requirements-rasa.txt | cut -c1-16)-dev$DEV"
 [[ $DEV == 1 ]] && RASA_HASH+="-$RASA_DEV_TOOLS"
 if ! stamp_ok .venv-rasa/.setup-stamp "$RASA_HASH"; then
@@ -57,7 +59,8 @@ if ! stamp_ok .venv-rasa/.setup-stamp "$RASA_HASH"; then
   quiet_pip .venv-rasa/bin/pip install -q --upgrade pip
   quiet_pip .venv-rasa/bin/pip install -q -r requirements-rasa.txt
   if [[ $DEV == 1 ]]; then
-    quiet_pip .venv-rasa/bin/pip install -q "$RASA_DEV_TOOLS"
+    # shellcheck disable=SC2086 # several packages
+    quiet_pip .venv-rasa/bin/pip install -q $RASA_DEV_TOOLS
   fi
   echo "$RASA_HASH" > .venv-rasa/.setup-stamp
 fi

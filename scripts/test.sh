@@ -26,6 +26,9 @@ echo "==> ruff";  .venv/bin/ruff check . && .venv/bin/ruff format --check .
 echo "==> mypy";  .venv/bin/mypy
 # The Rasa side (actions/, bot/'s packages) in its own environment: Python 3.10, Rasa 3.6.
 echo "==> mypy (Rasa side)"; .venv-rasa/bin/mypy --config-file mypy-rasa.ini
+# The actions' unit tests run in the Rasa environment, without the suite's shared fixtures
+# (which need the app's environment); everything else runs in the app's.
+echo "==> pytest (actions, Rasa side)"; .venv-rasa/bin/python -m pytest --noconftest -p no:cacheprovider -q tests/actions
 echo "==> pytest"; .venv/bin/python -m pytest "$@"
 # Known-vulnerable dependencies of both environments: fails on any finding not explained
 # in .pip-audit-ignore (docs/pip-audit.md).
