@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from api.schemas import HandoffResponse
+from deflection.records_health import RecordsWaiting
 
 MAX_EVENTS_PER_BATCH = 5000
 
@@ -17,15 +19,76 @@ class EventsBatch(BaseModel):
     batch_id: str | None = Field(
         None, max_length=64, description="Unique per batch; a retried batch with the same id is recorded once"
     )
-    events: list[dict[str, Any]] = Field(
-        max_length=MAX_EVENTS_PER_BATCH, description="Rasa events as its event broker publishes them (with sender_id)"
+    events: list[Any] = Field(
+        max_length=MAX_EVENTS_PER_BATCH,
+        description="Rasa events as its event broker publishes them: objects with 'event' and, for 'user' and "
+        "'bot' events, 'sender_id' (1-200 characters) and 'timestamp' (seconds since the epoch). An item the "
+        "recorder cannot take is refused alone (listed in the answer's 'refused'); the others are recorded",
     )
 
 
+class RefusedItem(BaseModel):
+    index: int = Field(description="The event's position in 'events'")
+    reason: str = Field(description="Why it was not recorded")
+
+
 class EventsResult(BaseModel):
-    events: int
+    events: int = Field(description="Events accepted: recorded, or ignored as not being turns")
     turns: int = Field(description="Turns (user messages) recorded from this batch")
     duplicate: bool = Field(description="The batch id was recorded before; nothing was written")
+    refused: list[RefusedItem] = Field(
+        default_factory=list,
+        description="Events refused one by one (the rest of the batch is recorded); kept for the admin API "
+        "(GET /v1/admin/records)",
+    )
+
+
+class RecordsWaitingBody(BaseModel):
+    """Whether every turn reaches the store, as the bots' event brokers last reported it."""
+
+    waiting: int = Field(
+        description="Events waiting in the bots' event spools to be recorded (over the slots that reported in "
+        "the last 10 minutes): the app or its database could not take them yet"
+    )
+    rejected: int = Field(
+        description="Batches the bots set aside in their spool's rejected/ folder, each with its reason, for a "
+        "person to look at"
+    )
+    as_of: str | None = Field(description="When the latest report came (UTC, ISO 8601); null: none yet")
+
+    @classmethod
+    def of(cls, waiting: RecordsWaiting) -> RecordsWaitingBody:
+        return cls(waiting=waiting.waiting, rejected=waiting.rejected, as_of=utc_iso(waiting.as_of))
+
+
+def utc_iso(at: datetime | None) -> str | None:
+    """A naive UTC time of the store as ISO 8601 with its zone."""
+    return at.isoformat() + "Z" if at is not None else None
+
+
+class SpoolSlotBody(BaseModel):
+    spool: str = Field(description="The spool, as host:folder")
+    slot: str = Field(description="The Rasa process's slot in it")
+    waiting: int
+    rejected: int
+    reported_at: str
+    fresh: bool = Field(description="Reported in the last 10 minutes, so counted in the totals")
+
+
+class RefusedEventBody(BaseModel):
+    at: str
+    batch_id: str | None
+    position: int = Field(description="Its index in the batch's events")
+    event: str | None = Field(description="Its Rasa event type, if it had one")
+    sender_id: str | None
+    reason: str
+    excerpt: str = Field(description="The start of the event, as JSON")
+
+
+class RecordsStatusResponse(RecordsWaitingBody):
+    slots: list[SpoolSlotBody]
+    refused: int = Field(description="Events refused one by one (the latest 10,000 are kept)")
+    recent_refused: list[RefusedEventBody] = Field(description="The latest refused events, newest first")
 
 
 class DeliveryBody(BaseModel):

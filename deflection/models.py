@@ -188,3 +188,30 @@ class IngestedBatch(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime())
     events: Mapped[int] = mapped_column(Integer())
+
+
+class RefusedEvent(Base):
+    """An event of a batch that the app could not record (the rest of its batch was), and why."""
+
+    __tablename__ = "refused_events"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(), index=True)
+    batch_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    position: Mapped[int] = mapped_column(Integer())  # its index in the batch's events
+    event: Mapped[str | None] = mapped_column(String(32), nullable=True)  # its Rasa event type, when it has one
+    sender_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reason: Mapped[str] = mapped_column(String(300))
+    excerpt: Mapped[str] = mapped_column(Text())  # the start of the event as JSON
+
+
+class SpoolReport(Base):
+    """What one Rasa process's event broker last said about its spool: records waiting, batches set aside."""
+
+    __tablename__ = "spool_reports"
+
+    spool: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:folder of the spool
+    slot: Mapped[str] = mapped_column(String(32), primary_key=True)  # the process's slot in it
+    waiting: Mapped[int] = mapped_column(Integer())  # events waiting in the slot
+    rejected: Mapped[int] = mapped_column(Integer())  # batches in the spool's rejected/ (shared by its slots)
+    reported_at: Mapped[datetime] = mapped_column(DateTime())

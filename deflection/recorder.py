@@ -13,7 +13,7 @@ the state between batches lives in the database, not in memory.
 
 from __future__ import annotations
 
-import math
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,21 +25,28 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from contract.language import detect_language
 from deflection import outcomes as oc
-from deflection.errors import InvalidEventsError
+from deflection.event_checks import Refusal, check_events, clean, finite, mapping
 from deflection.models import Conversation, Feedback, IngestedBatch, Suggestion, Turn
+from deflection.records_health import RecordsHealth, keep_refused
 from knowledge.models import normalize_question
 
 MAX_TEXT = 4000
 _UNKNOWN = "unknown"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class RecordResult:
     """What one batch of events did."""
 
-    events: int
+    events: int  # events accepted (recorded, or ignored as not being turns)
     turns: int
     duplicate: bool = False
+    refused: tuple[Refusal, ...] = ()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def utc(ts: float) -> datetime:
@@ -59,84 +66,72 @@ class _ConversationState:
     batch_turns: list[Turn] = field(default_factory=list)
 
 
-def validate(events: Sequence[Any]) -> list[Mapping[str, Any]]:
-    """Check the fields the recorder reads, before anything is written.
-
-    Raises:
-        InvalidEventsError: an event is not an object, or lacks ``event``, ``sender_id`` or a numeric ``timestamp``.
-    """
-    checked: list[Mapping[str, Any]] = []
-    for i, e in enumerate(events):
-        if not isinstance(e, Mapping):
-            raise InvalidEventsError(f"events[{i}] must be an object, got {type(e).__name__}")
-        if not isinstance(e.get("event"), str):
-            raise InvalidEventsError(f"events[{i}] has no 'event' type")
-        if e["event"] not in ("user", "bot"):
-            checked.append(e)
-            continue
-        sender = e.get("sender_id")
-        if not isinstance(sender, str) or not 0 < len(sender) <= 200:
-            raise InvalidEventsError(f"events[{i}] needs a 'sender_id' of 1-200 characters")
-        ts = e.get("timestamp")
-        if isinstance(ts, bool) or not isinstance(ts, int | float) or not math.isfinite(ts) or ts < 0:
-            raise InvalidEventsError(f"events[{i}] needs a numeric 'timestamp' (seconds since the epoch)")
-        checked.append(e)
-    return checked
-
-
 class EventRecorder:
     """Records batches of Rasa events; thread-safe (one session per call)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self.health = RecordsHealth(sessions)  # what waits in the brokers' spools, what was refused
 
     def record(self, events: Sequence[Any], batch_id: str | None = None) -> RecordResult:
         """Record ``events`` (Rasa's event dicts with ``sender_id``) in one transaction.
 
-        A batch whose ``batch_id`` was recorded before is skipped (the broker retried it).
-
-        Raises:
-            InvalidEventsError: the batch is malformed; nothing was written.
+        An event the recorder cannot take is refused alone (``RecordResult.refused``, and kept
+        in ``refused_events`` for the admin API); the others are recorded. A batch whose
+        ``batch_id`` was recorded before is skipped (the broker retried it).
         """
-        checked = validate(events)
+        checked = check_events(events)
+        refused = checked.refused
         with self._sessions() as session:
             if batch_id is not None and session.get(IngestedBatch, batch_id) is not None:
-                return RecordResult(len(checked), 0, duplicate=True)
-            turns = 0
-            states: dict[str, _ConversationState] = {}
-            for event in checked:
-                kind = event["event"]
-                if kind not in ("user", "bot"):
-                    continue
-                state = states.setdefault(event["sender_id"], _ConversationState())
-                if kind == "user":
-                    self._user(session, event, state)
-                    turns += 1
-                else:
-                    self._bot(session, event, state)
+                return RecordResult(checked.valid, 0, duplicate=True, refused=refused)
+            turns = self._turns(session, checked.to_record)
+            if refused:
+                keep_refused(session, events, refused, batch_id)
             if batch_id is not None:
-                session.add(IngestedBatch(id=batch_id, at=datetime.now(UTC).replace(tzinfo=None), events=len(checked)))
+                session.add(IngestedBatch(id=batch_id, at=_now(), events=len(events)))
             try:
                 session.commit()
             except IntegrityError:
                 # The same batch, recorded by another worker a moment ago.
                 session.rollback()
                 if batch_id is not None and session.get(IngestedBatch, batch_id) is not None:
-                    return RecordResult(len(checked), 0, duplicate=True)
+                    return RecordResult(checked.valid, 0, duplicate=True, refused=refused)
                 raise
-        return RecordResult(len(checked), turns)
+        if refused:
+            log.warning(
+                "%d of %d events of batch %s refused (recorded the rest); first: events[%d] %s",
+                len(refused),
+                len(events),
+                batch_id,
+                refused[0].index,
+                refused[0].reason,
+            )
+        return RecordResult(checked.valid, turns, refused=refused)
+
+    def _turns(self, session: Session, events: Sequence[Mapping[str, Any]]) -> int:
+        turns = 0
+        states: dict[str, _ConversationState] = {}
+        for event in events:  # user and bot events only (check_events)
+            state = states.setdefault(event["sender_id"], _ConversationState())
+            if event["event"] == "user":
+                self._user(session, event, state)
+                turns += 1
+            else:
+                self._bot(session, event, state)
+        return turns
 
     # --- user messages -------------------------------------------------------------
 
     def _user(self, session: Session, event: Mapping[str, Any], state: _ConversationState) -> None:
         sender: str = event["sender_id"]
         at = utc(float(event["timestamp"]))
-        text = str(event.get("text") or "")[:MAX_TEXT]
-        intent_data = (event.get("parse_data") or {}).get("intent") or {}
-        intent = intent_data.get("name") if isinstance(intent_data.get("name"), str) else None
-        confidence = intent_data.get("confidence")
+        text = clean(str(event.get("text") or "")[:MAX_TEXT])
+        intent_data = mapping(mapping(event.get("parse_data")).get("intent"))
+        intent = clean(intent_data["name"]) if isinstance(intent_data.get("name"), str) else None
+        confidence = finite(intent_data.get("confidence"))
         conversation = self._conversation(session, sender, state)
-        channel = str(event.get("input_channel") or (conversation.channel if conversation else _UNKNOWN))[:50]
+        channel = clean(str(event.get("input_channel") or (conversation.channel if conversation else _UNKNOWN))[:50])
         language = detect_language(text) or (conversation.language if conversation else _UNKNOWN)
         if conversation is None:
             conversation = Conversation(
@@ -165,7 +160,7 @@ class EventRecorder:
             language=language,
             text=text,
             intent=intent[:100] if intent else None,
-            intent_confidence=float(confidence) if isinstance(confidence, int | float) else None,
+            intent_confidence=confidence,
             outcome=oc.OTHER,
             n_candidates=0,
             handed_off=False,
@@ -219,9 +214,7 @@ class EventRecorder:
             state.current = turn
         if turn is None:
             return
-        custom: Any = (event.get("data") or {}).get("custom") or {}
-        if not isinstance(custom, Mapping):
-            custom = {}
+        custom = mapping(mapping(event.get("data")).get("custom"))
         ts = float(event["timestamp"])
         if turn.latency_ms is None:
             turn.latency_ms = round(max(0.0, ts - epoch(turn.at)) * 1000.0, 3)
@@ -234,7 +227,7 @@ class EventRecorder:
         if kind == "handoff":
             turn.handed_off = True
             ticket = custom.get("ticket_id")
-            turn.ticket_id = str(ticket)[:40] if ticket else None
+            turn.ticket_id = clean(str(ticket)[:40]) if ticket else None
             conversation.handed_off = True
         outcome = oc.outcome_of(kind, custom.get("intent"))
         if outcome is None:
@@ -260,12 +253,16 @@ class EventRecorder:
             conversation.questions += 1
         if outcome in (oc.ANSWERED, oc.CANDIDATE_CHOSEN):
             faq_id = custom.get("faq_id")
-            turn.faq_id = str(faq_id)[:64] if faq_id else None
+            turn.faq_id = clean(str(faq_id)[:64]) if faq_id else None
             score = custom.get("score")
-            turn.score = float(score) if isinstance(score, int | float) else None
+            turn.score = finite(score)
         if outcome == oc.DECLINED:
             candidates = [
-                {"id": str(c.get("id")), "question": str(c.get("question", "")), "score": c.get("score")}
+                {
+                    "id": clean(str(c.get("id"))),
+                    "question": clean(str(c.get("question", ""))),
+                    "score": finite(c.get("score")),
+                }
                 for c in (custom.get("candidates") or [])
                 if isinstance(c, Mapping) and c.get("id")
             ][:10]

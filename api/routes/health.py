@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any
+
+from fastapi import Request
 from fastapi.responses import JSONResponse
 
-router = APIRouter(tags=["health"])
+from api.schemas_deflection import RecordsWaitingBody
+from api.services import Services
+from api.strict_json import api_router
+
+router = api_router(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is up")
@@ -13,9 +19,12 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The index is loaded and answers")
+@router.get("/readyz", summary="The index is loaded and answers; whether the bot's records are waiting")
 def readyz(request: Request) -> JSONResponse:
-    services = getattr(request.app.state, "services", None)
+    """Ready once the index answers. ``records`` says how many turns' events wait in the bots' spools
+    (the app or its database could not take them yet) and how many batches were set aside, as the
+    brokers last reported (``as_of``); null while the database is unavailable or not read yet."""
+    services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
         return JSONResponse(status_code=503, content={"status": "starting"})
     return JSONResponse(
@@ -26,5 +35,14 @@ def readyz(request: Request) -> JSONResponse:
             "calibrated": services.retriever.calibration is not None,
             # Answers and rules do not need it: a database that is down leaves the app ready.
             "database": "ready" if services.store.ready else "unavailable, retrying",
+            "records": _records(services),
         }
     )
+
+
+def _records(services: Services) -> dict[str, Any] | None:
+    # Read in the background: /readyz answers at once even when the database hangs.
+    if not services.store.ready:
+        return None
+    waiting = services.store.store.recorder.health.cached_waiting()
+    return RecordsWaitingBody.of(waiting).model_dump() if waiting is not None else None

@@ -13,6 +13,11 @@ puts the working directory on ``sys.path``). Publishing only queues the event (s
 ``shipper.EventShipper``), so a turn is never slowed down or broken by the recording;
 with ``spool_dir`` what cannot be sent yet (the app or its database is down) is kept on
 disk and sent when the app is back, so no turn's record is lost.
+
+Every request body stays under the app's body limit: ``max_body_bytes`` here, else
+``HELPDESK_PROTECTED_MAX_BODY_BYTES`` (the app's own variable, default 4 MiB); a batch the
+app refuses for what it is goes to ``<spool_dir>/rejected/`` with its reason and never
+holds up the batches behind it (``shipper.EventShipper`` has the whole policy).
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ _OPTIONS = {
     "timeout_s": float,
     "spool_dir": str,
     "spool_max_bytes": int,
+    "max_body_bytes": int,
+    "server_error_attempts": int,
+    "server_error_window_s": float,
 }
 
 

@@ -122,6 +122,15 @@ TICKETS = {
     ]
 }
 Auth = Annotated[str | None, Header()]
+# What the bots' event brokers last reported (GET /v1/admin/records): every turn recorded.
+RECORDS = {
+    "waiting": 0,
+    "rejected": 0,
+    "as_of": "2025-03-14T09:30:00Z",
+    "slots": [],
+    "refused": 0,
+    "recent_refused": [],
+}
 CSV = {
     "summary": "conversations,turns\n612,1480\n",
     "timeseries": "day,conversations\n2025-03-01,40\n",
@@ -202,6 +211,11 @@ def contract_app(token: str | None = TOKEN) -> FastAPI:
         check(authorization)
         closed.add(tid)
         return {"id": tid, "status": "closed"}
+
+    @app.get("/v1/admin/records")
+    def records(authorization: Auth = None) -> Any:
+        check(authorization)
+        return RECORDS
 
     @app.get("/v1/admin/export/turns.{ext}")
     def turns(ext: str, authorization: Auth = None) -> Any:

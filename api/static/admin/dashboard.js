@@ -14,6 +14,7 @@ import { filters, noteFilterValues, refreshFilterOptions, setDefaultPeriod } fro
 import { locale } from "./format.js";
 import { languageName, pickLanguage, setLanguage, t } from "./i18n.js";
 import { renderSuggestions, renderTickets, renderUnanswered } from "./lists.js";
+import { loadRecords, renderRecords } from "./records.js";
 import { loadPanels } from "./sources.js";
 import { handleAccessError, say, showDashboard, showSignIn } from "./status.js";
 
@@ -22,7 +23,7 @@ let lastData = null;
 async function load() {
   if (!getToken()) return showSignIn(t("needToken"));
   say(t("loading"));
-  const { data, errors } = await loadPanels(filters());
+  const [{ data, errors }] = await Promise.all([loadPanels(filters()), loadRecords()]);
   for (const error of Object.values(errors)) if (handleAccessError(error)) return;
 
   noteFilterValues(data);
@@ -53,6 +54,7 @@ function render() {
     else panelError(name, errors[name]);
   }
   renderExports();
+  renderRecords();
 }
 
 const PANEL_TARGETS = {
@@ -94,6 +96,7 @@ function start() {
   $("sign-out").addEventListener("click", () => {
     setToken("");
     lastData = null;
+    $("records").hidden = true;
     showSignIn(t("needToken"));
   });
   $("filters").addEventListener("submit", (event) => {

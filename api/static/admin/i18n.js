@@ -74,6 +74,11 @@ const STRINGS = {
     exportHint: "Exports follow the filters above.",
     downloaded: "Downloaded {name}",
     percentAxis: "%",
+    recordsAllIn: "Records: every turn the bot reported has reached the store (bot's last report {time}).",
+    recordsWaiting:
+      "Records waiting: {waiting} events wait in the bot's spool, {rejected} batches set aside in its rejected/ folder (bot's last report {time}).",
+    recordsNoReport: "Records: no report from the bot yet.",
+    recordsRefused: "{count} events refused (GET /v1/admin/records lists them).",
   },
   zh: {
     title: "客服分流看板",
@@ -147,6 +152,10 @@ const STRINGS = {
     exportHint: "导出内容按上方筛选条件。",
     downloaded: "已下载 {name}",
     percentAxis: "%",
+    recordsAllIn: "对话记录：机器人报告的每一轮对话都已入库（机器人最近报告于 {time}）。",
+    recordsWaiting: "对话记录待入库：机器人的暂存目录中有 {waiting} 个事件在等待，{rejected} 批已移至 rejected/ 目录（机器人最近报告于 {time}）。",
+    recordsNoReport: "对话记录：尚未收到机器人的报告。",
+    recordsRefused: "{count} 个事件被拒收（可通过 GET /v1/admin/records 查看）。",
   },
 };
 

@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from bot.brokers.shipper import EventShipper
+from tests.bot.brokers.scripted import ScriptedApp, event, wait
+from tests.bot.brokers.scripted import shipper as scripted_shipper
 from tests.deflection.fake_http import fake_endpoint
-
-
-def event(i: int) -> dict[str, Any]:
-    return {"sender_id": "c", "event": "user", "timestamp": float(i), "text": f"m{i}"}
-
-
-def wait(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
 
 
 def test_events_arrive_in_order_in_batches_with_the_token() -> None:
@@ -65,3 +55,14 @@ def test_a_refused_batch_is_dropped_not_retried() -> None:
         wait(lambda: shipper.failed_batches == 1)
         shipper.close()
     assert len(hook.received) == 1 and shipper.sent == 0
+
+
+def test_without_a_spool_a_413_is_split_and_everything_arrives_in_order() -> None:
+    app = ScriptedApp(limit=4096)
+    s = scripted_shipper(app, None, max_body_bytes=65_536, flush_interval_s=0.2)
+    for i in range(40):
+        s.publish(event(i, size=500))
+    wait(lambda: s.sent == 40)
+    s.close()
+    assert [t.strip() for t in app.texts()] == [f"m{i}" for i in range(40)]
+    assert s.max_body_bytes == 4096 and s.dropped == 0
