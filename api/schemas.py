@@ -37,11 +37,24 @@ class CandidateBody(BaseModel):
     score: float
 
 
+class DeclinedBody(BaseModel):
+    reason: Literal["other_cloud"] = Field(
+        description="Why: 'other_cloud' = the question is about another provider's cloud, which this FAQ does not cover"
+    )
+    provider: str = Field(description="The provider the question named", examples=["AWS"])
+    matched: str = Field(description="The words of the question that named it", examples=["ec2"])
+
+
 class AnswerResponse(BaseModel):
     confident: bool
     confidence: float = Field(description="Calibrated probability that the top candidate answers the question")
     answer: AnswerBody | None = Field(description="The top entry when confident, else null")
     candidates: list[CandidateBody] = Field(description="Best entries, best first ('did you mean')")
+    declined: DeclinedBody | None = Field(
+        None,
+        description="Set when the question was declined without ranking, with the reason (then there are no "
+        "candidates); null otherwise",
+    )
 
 
 class FaqEntryBody(BaseModel):

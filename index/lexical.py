@@ -4,6 +4,10 @@ Character n-grams need no word segmentation, so they work for Chinese (character
 bigrams) and forgive English typos (trigrams of each word: "iptabels" still shares most
 of "iptables"). On the calibration set, fusing this with the dense score raised top-1
 accuracy (see ``index/retriever.py`` for the weights and how they were chosen).
+
+Numbers are the exception: a digit run is one whole token, so "1025" shares nothing with
+"25" and "4430" nothing with "443" (``index/numbers.py``). Letters and digits written
+together are split ("tcp25" is "tcp" and 25).
 """
 
 from __future__ import annotations
@@ -16,19 +20,33 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-_WORDS = re.compile(r"[a-z0-9]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+from index.numbers import normalize_digits, numbers_in
+
+_WORDS = re.compile(r"[0-9]+|[a-z]+|[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def number_token(number: int) -> str:
+    """The one token a whole number is indexed as (leading zeros dropped: "025" is 25)."""
+    return f"<{number}>"
 
 
 def char_ngrams(text: str) -> list[str]:
-    """Trigrams of each Latin word (with boundary marks); characters and bigrams of Chinese runs."""
+    """Trigrams of each Latin word (with boundary marks); characters and bigrams of Chinese
+    runs; one whole token per number, and per number inside a short range ("135 - 139")."""
+    text = normalize_digits(text).lower()
     grams: list[str] = []
-    for word in _WORDS.findall(text.lower()):
-        if word[0].isascii():
+    written: set[int] = set()
+    for word in _WORDS.findall(text):
+        if word.isdigit():
+            written.add(int(word))
+            grams.append(number_token(int(word)))
+        elif word.isascii():
             marked = f"#{word}#"
             grams += [marked[i : i + 3] for i in range(max(1, len(marked) - 2))]
         else:
             grams += list(word)
             grams += [word[i : i + 2] for i in range(len(word) - 1)]
+    grams += [number_token(n) for n in sorted(numbers_in(text) - written)]
     return grams
 
 

@@ -27,7 +27,7 @@ from index.retriever import Retriever, features
 from index.vector_index import INDEX_KINDS, FaissIndex, VectorIndex
 from knowledge import KnowledgeBase
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: translated documents, whole-number scoring, six calibration features
 MANIFEST = "manifest.json"
 VECTORS = "faiss.index"  # the vectors file, whatever the index kind (the name predates other kinds)
 DOCUMENTS = "documents.json"
@@ -76,12 +76,18 @@ def _sha256(path: Path) -> str:
 
 
 def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[CalibrationSample]:
-    """Run the knowledge folder's calibration queries through ``retriever``."""
+    """Run the knowledge folder's calibration queries through ``retriever``.
+
+    Queries that retrieval declines before ranking (about another provider's cloud) are
+    left out: the confidence model never sees them.
+    """
     path = kb.directory / CALIBRATION_SET
     if not path.exists():
         return []
     samples = []
     for q in load_labelled(path, {e.id for e in kb.entries}):
+        if retriever.declines(q.query) is not None:
+            continue
         ranking = retriever.rank(q.query, 2)
         top_id = ranking.candidates[0].entry.id
         samples.append(CalibrationSample(features(ranking), q.expected is not None, top_id == q.expected))

@@ -13,6 +13,7 @@ from knowledge.errors import EntryNotFoundError, FaqFormatError
 from knowledge.facts import FACTS_FILE, load_facts
 from knowledge.markdown_faq import parse_faq
 from knowledge.models import BlockedPort, Entry, RestrictedPort, entry_id_for, normalize_question
+from knowledge.other_clouds import OTHER_CLOUDS_FILE, OtherClouds, load_other_clouds
 from knowledge.out_of_scope import OUT_OF_SCOPE_FILE, load_out_of_scope
 from knowledge.translations import Translation, load_translations, translation_files
 from knowledge.yaml_data import line_of, load_yaml_mapping
@@ -46,7 +47,8 @@ class KnowledgeBase:
     """Everything the service knows, loaded and validated.
 
     ``translations`` holds curated translations by language, then by entry id; the
-    Chinese entries in ``entries`` stay the source of truth.
+    Chinese entries in ``entries`` stay the source of truth. ``other_clouds`` names the
+    other providers whose questions retrieval declines.
     """
 
     entries: tuple[Entry, ...]
@@ -57,6 +59,7 @@ class KnowledgeBase:
     directory: Path
     sources: Mapping[str, Source] = field(default_factory=dict)
     translations: Mapping[str, Mapping[str, Translation]] = field(default_factory=dict)
+    other_clouds: OtherClouds = field(default_factory=OtherClouds)
 
     def get(self, entry_id: str) -> Entry:
         """Entry by id.
@@ -88,7 +91,7 @@ def knowledge_files(directory: Path) -> list[Path]:
     names = sorted(p.name for p in directory.glob("*.md"))
     names += [
         n
-        for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE, OUT_OF_SCOPE_FILE, CALIBRATION_FILE)
+        for n in (SOURCES_FILE, ALTERNATES_FILE, FACTS_FILE, OUT_OF_SCOPE_FILE, CALIBRATION_FILE, OTHER_CLOUDS_FILE)
         if (directory / n).exists()
     ]
     return [directory / n for n in names] + translation_files(directory)
@@ -105,7 +108,7 @@ def checksum(directory: Path) -> str:
 
 def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
     """Load and validate every FAQ file in ``directory``, with its provenance, alternates,
-    facts, out-of-scope phrasings and translations.
+    facts, out-of-scope phrasings, translations and other clouds' names.
 
     Raises:
         FaqFormatError: any file is malformed; the message names file, line and fix.
@@ -137,6 +140,7 @@ def load_knowledge(directory: Path = DEFAULT_KNOWLEDGE_DIR) -> KnowledgeBase:
         directory,
         sources,
         load_translations(directory, entries),
+        load_other_clouds(directory / OTHER_CLOUDS_FILE, _show(directory / OTHER_CLOUDS_FILE)),
     )
 
 

@@ -144,3 +144,27 @@ def test_queries_are_not_faq_questions_verbatim() -> None:
     for path in FILES:
         copied = [row["query"] for row in load_rows(path) if normalize(row["query"]) in questions]
         assert not copied, f"{path.name}: FAQ questions copied verbatim: {copied}"
+
+
+# Queries of the evaluation set that were already alternates before this check was
+# written (they measure memorisation, not retrieval). No new overlap may appear: an
+# alternate or translated question must not copy an evaluation query, and a new
+# evaluation query must not copy an alternate.
+KNOWN_EVAL_OVERLAPS = {
+    "25端口解封",
+    "25端口解封入口在哪",
+    "用了安全组还能用iptables吗",
+    "port 445 not reachable",
+    "security group configuration guide",
+    "sg rule priority",
+}
+
+
+def test_no_curated_phrasing_copies_an_evaluation_query() -> None:
+    kb = load_knowledge()
+    curated = {normalize(a) for entry in kb.entries for a in entry.alternates}
+    curated |= {normalize(t.question) for by_id in kb.translations.values() for t in by_id.values()}
+    copied = {normalize(row["query"]) for row in load_rows(EVAL_FILE)} & curated
+    assert copied <= KNOWN_EVAL_OVERLAPS, (
+        f"eval queries that are alternates or translations: {sorted(copied - KNOWN_EVAL_OVERLAPS)}"
+    )

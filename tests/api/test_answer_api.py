@@ -16,7 +16,7 @@ def test_health_and_readiness(client: TestClient) -> None:
 
 def test_confident_answer_is_served_as_written_with_source(client: TestClient) -> None:
     body = client.post("/v1/answer", json={"question": "安全组为什么删不掉，云服务器都退了"}).json()
-    assert body["confident"] is True
+    assert body["confident"] is True and body["declined"] is None
     answer = body["answer"]
     assert answer["question"] == "云服务器已经全部退还，为什么安全组无法删除?"
     assert answer["answer"] == "请查看回收站内是否还有云服务器。安全组绑定了回收站内的云服务器时，同样无法被删除。"
@@ -36,6 +36,27 @@ def test_out_of_scope_is_declined_with_candidates(client: TestClient) -> None:
     assert body["confident"] is False and body["answer"] is None
     assert len(body["candidates"]) == 5
     assert body["candidates"][0]["score"] >= body["candidates"][-1]["score"]
+    assert body["declined"] is None  # declined by confidence, not for a reason known before ranking
+
+
+@pytest.mark.parametrize(
+    ("question", "provider"),
+    [
+        ("how do I add an inbound rule to my AWS EC2 security group?", "AWS"),
+        ("阿里云安全组怎么开放端口", "Alibaba Cloud"),
+        ("Azure NSG 规则优先级怎么设置", "Azure"),
+    ],
+)
+def test_another_clouds_question_is_declined_with_the_reason(client: TestClient, question: str, provider: str) -> None:
+    body = client.post("/v1/answer", json={"question": question}).json()
+    assert body["confident"] is False and body["answer"] is None and body["candidates"] == []
+    assert body["declined"]["reason"] == "other_cloud" and body["declined"]["provider"] == provider
+    assert body["declined"]["matched"]
+
+
+def test_a_tencent_question_that_names_another_cloud_is_answered(client: TestClient) -> None:
+    body = client.post("/v1/answer", json={"question": "从阿里云迁移到腾讯云后安全组怎么配"}).json()
+    assert body["declined"] is None and body["candidates"]
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from index import IndexNotBuiltError, StaleIndexError, build_index, open_index, open_or_build, read_manifest
+from index.labelled import load_labelled
+from index.scope import ScopeGuard
 from knowledge import load_knowledge
 
 DATA = Path(__file__).resolve().parents[2] / "knowledge" / "data"
@@ -106,3 +108,13 @@ def test_an_unknown_index_kind_is_stale(built: Path, tmp_path: Path, kb: Any, em
     (copy / "manifest.json").write_text(json.dumps({**manifest, "index_kind": "annoy"}))
     with pytest.raises(StaleIndexError, match="index kind 'annoy'"):
         open_index(kb, embedder, copy)
+
+
+def test_calibration_leaves_out_questions_declined_before_ranking(built: Path, kb: Any, embedder: Any) -> None:
+    """Other-cloud questions never reach the confidence model, so they cannot bend it."""
+    queries = load_labelled(kb.directory / "calibration.jsonl")
+    guard = ScopeGuard(kb.other_clouds)
+    declined = [q for q in queries if guard.decline(q.query) is not None]
+    assert declined and all(q.expected is None for q in declined)
+    manifest = read_manifest(built)
+    assert manifest.calibration is not None and manifest.calibration.fitted_on == len(queries) - len(declined)
