@@ -11,7 +11,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.api_client import ApiRejected, Candidate, HelpdeskApi, Language
+from actions.api_client import ApiRejected, Candidate, EntryText, HelpdeskApi, Language
 from actions.base import HelpdeskAction
 from actions.handoff import FAILURES_BEFORE_HANDOFF, hand_off
 from actions.replies import reply
@@ -21,34 +21,42 @@ from actions.tracker_view import entity_values, latest_text
 _WORDISH = re.compile(r"[^\W_]", re.UNICODE)
 
 
-def send_faq_answer(
-    dispatcher: CollectingDispatcher,
-    lang: Language,
-    *,
-    faq_id: str,
-    question: str,
-    answer: str,
-    source_url: str,
-    score: float | None,
-) -> None:
-    """Quote the FAQ answer as written, with what it answers and where it comes from."""
-    text = "\n".join(
-        [
-            messages.text("faq_intro", lang, question=question),
-            answer,
-            messages.text("source", lang, url=source_url),
+def faq_text_lines(entry: EntryText, lang: Language) -> list[str]:
+    """What the bot says around an FAQ entry: what it answers, the text as written, where it is from.
+
+    A translation says so and links the Chinese original; the source is quoted as written.
+    """
+    if entry["translated_from"]:
+        return [
+            messages.text("faq_intro_translated", lang, question=entry["question"]),
+            entry["answer"],
+            messages.text("source_translated", lang, url=entry["source_url"], original=entry["original_question"]),
         ]
-    )
+    intro = "faq_intro" if entry["language"] == lang else "faq_intro_untranslated"
+    return [
+        messages.text(intro, lang, question=entry["question"]),
+        entry["answer"],
+        messages.text("source", lang, url=entry["source_url"]),
+    ]
+
+
+def send_faq_answer(dispatcher: CollectingDispatcher, lang: Language, entry: EntryText, score: float | None) -> None:
+    """Quote the FAQ answer as written (or its curated translation), with its source."""
     reply(
         dispatcher,
         kind="faq_answer",
         lang=lang,
-        text=text,
-        faq_id=faq_id,
-        question=question,
+        text="\n".join(faq_text_lines(entry, lang)),
+        faq_id=entry["id"],
+        question=entry["question"],
         score=score,
-        source_url=source_url,
-        answer_markdown=answer,
+        source_url=entry["source_url"],
+        answer_markdown=entry["answer"],
+        translated_from=entry["translated_from"],
+        original_question=entry["original_question"],
+        original_url=entry["source_url"],
+        source_date=entry["source_date"],
+        translation_date=entry["translation_date"],
     )
 
 
@@ -70,18 +78,10 @@ class ActionAnswer(HelpdeskAction):
         if not _WORDISH.search(question):
             reply(dispatcher, kind="text", lang=lang, text=messages.text("empty_input", lang), intent="empty")
             return []
-        result = await api.answer(question, top_k=3)
+        result = await api.answer(question, lang, top_k=3)
         hit = result.get("answer")
         if result.get("confident") and hit:
-            send_faq_answer(
-                dispatcher,
-                lang,
-                faq_id=hit["id"],
-                question=hit["question"],
-                answer=hit["answer"],
-                source_url=hit["source_url"],
-                score=hit["score"],
-            )
+            send_faq_answer(dispatcher, lang, hit, hit["score"])
             return [SlotSet("fallback_streak", 0.0)]
 
         candidates = list(result.get("candidates") or [])
@@ -112,17 +112,9 @@ class ActionShowFaq(HelpdeskAction):
         try:
             if not ids:
                 raise ApiRejected(404, "no faq_id in the message")
-            entry = await api.faq(ids[0])
+            entry = await api.faq_text(ids[0], lang)
         except ApiRejected:
             reply(dispatcher, kind="text", lang=lang, text=messages.text("faq_not_found", lang), intent="choose_faq")
             return []
-        send_faq_answer(
-            dispatcher,
-            lang,
-            faq_id=entry["id"],
-            question=entry["question"],
-            answer=entry["answer"],
-            source_url=entry["source_url"],
-            score=None,
-        )
+        send_faq_answer(dispatcher, lang, entry, None)
         return [SlotSet("fallback_streak", 0.0)]

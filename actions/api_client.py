@@ -12,9 +12,11 @@ from typing import Any, Literal
 import aiohttp
 
 from contract.api import (
+    AnswerQuery,
     AnswerResult,
     Candidate,
     DeletionCheck,
+    EntryText,
     FaqEntry,
     HandoffCreated,
     HandoffRequest,
@@ -65,12 +67,19 @@ class HelpdeskApi:
             os.environ.get("HELPDESK_HANDOFF_TOKEN", ""),
         )
 
-    async def answer(self, question: str, top_k: int = 3) -> AnswerResult:
-        result: AnswerResult = await self._request("POST", "/v1/answer", {"question": question, "top_k": top_k})
+    async def answer(self, question: str, language: Language, top_k: int = 3) -> AnswerResult:
+        """Retrieval's answer and candidates, in ``language`` (curated translations for English)."""
+        query: AnswerQuery = {"question": question, "top_k": top_k, "language": language}
+        result: AnswerResult = await self._request("POST", "/v1/answer", dict(query))
         return result
 
     async def faq(self, faq_id: str) -> FaqEntry:
         result: FaqEntry = await self._request("GET", f"/v1/faq/{faq_id}")
+        return result
+
+    async def faq_text(self, faq_id: str, language: Language) -> EntryText:
+        """One entry as a reader of ``language`` sees it (its translation, marked, or the source)."""
+        result: EntryText = await self._request("GET", f"/v1/faq/{faq_id}/text?language={language}")
         return result
 
     async def port_verdicts(self, queries: list[tuple[str, int]]) -> list[PortVerdict]:
@@ -143,6 +152,7 @@ __all__ = [
     "ApiUnavailable",
     "Candidate",
     "DeletionCheck",
+    "EntryText",
     "FaqEntry",
     "HandoffCreated",
     "HelpdeskApi",

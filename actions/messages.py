@@ -56,15 +56,29 @@ TEXTS: dict[str, dict[Language, str]] = {
         "zh": "抱歉，这条消息我处理不了，请换个简短些的说法再试一次。",
         "en": "Sorry, I couldn't process that message. Please try again with a shorter wording.",
     },
-    "faq_intro": {"zh": "常见问题：{question}", "en": "From the Tencent Cloud FAQ (in Chinese): {question}"},
+    "faq_intro": {"zh": "常见问题：{question}", "en": "From the Tencent Cloud FAQ: {question}"},
+    # An English reader of an entry with a curated translation.
+    "faq_intro_translated": {
+        "zh": "常见问题（译文）：{question}",
+        "en": "From the Tencent Cloud FAQ (translated from Chinese): {question}",
+    },
+    # An English reader of an entry with no translation yet: the source, said to be Chinese.
+    "faq_intro_untranslated": {
+        "zh": "常见问题（原文，尚无中文译文）：{question}",
+        "en": "From the Tencent Cloud FAQ (in Chinese, not translated yet): {question}",
+    },
     "source": {"zh": "来源：{url}", "en": "Source: {url}"},
+    "source_translated": {
+        "zh": "来源：{url}（原文：{original}）",
+        "en": "Source: {url} (original, in Chinese: {original})",
+    },
     "faq_not_found": {
         "zh": "抱歉，没有找到这条常见问题，请重新描述您的问题。",
         "en": "Sorry, I can't find that FAQ entry any more. Please ask your question again.",
     },
     "fallback_candidates": {
         "zh": "我不太确定您问的是哪一个，您是想问下面这些问题吗？",
-        "en": "I'm not sure which question you mean. Is it one of these? (the FAQ is in Chinese)",
+        "en": "I'm not sure which question you mean. Is it one of these?",
     },
     "fallback_none": {
         "zh": "抱歉，我没有找到相关的答案。您可以换个说法，或者说“转人工”。",

@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
+from actions.answer import faq_text_lines
 from actions.api_client import DeletionCheck, HelpdeskApi, HelpdeskApiError, Language
 from actions.base import HelpdeskAction
 from actions.replies import reply
@@ -72,13 +73,12 @@ class ActionDeleteDiagnosis(HelpdeskAction):
         faq: dict[str, Any] = {"faq_id": check.get("faq_id")}
         if check.get("faq_id"):
             try:
-                entry = await api.faq(str(check["faq_id"]))
+                entry = await api.faq_text(str(check["faq_id"]), lang)
             except HelpdeskApiError:
                 entry = None
             if entry:
                 faq["source_url"] = entry["source_url"]
-                lines += [messages.text("faq_intro", lang, question=entry["question"]), entry["answer"]]
-                lines.append(messages.text("source", lang, url=entry["source_url"]))
+                lines += faq_text_lines(entry, lang)
         if not instances:
             lines.append(messages.text("sg_hint_ids", lang))
         reply(

@@ -9,9 +9,17 @@ from pydantic import BaseModel, Field, field_validator
 MAX_QUESTION_CHARS = 1000
 
 
+Language = Literal["zh", "en"]
+
+
 class AnswerRequest(BaseModel):
     question: str = Field(description="The user's question, in Chinese or English", examples=["445端口能用吗"])
     top_k: int = Field(3, ge=1, le=10, description="How many candidates to return (1..10)")
+    language: Language | None = Field(
+        None,
+        description="The language to answer in; default: the question's own (Chinese characters: zh, else en). "
+        "English readers get the curated translation, marked as such, with the Chinese original's link",
+    )
 
     @field_validator("question")
     @classmethod
@@ -23,17 +31,30 @@ class AnswerRequest(BaseModel):
         return value
 
 
-class AnswerBody(BaseModel):
+class EntryTextBody(BaseModel):
+    """An FAQ entry's text in the reader's language, and where it stands."""
+
     id: str
-    question: str = Field(description="The FAQ question exactly as written in the source")
-    answer: str = Field(description="The FAQ answer as Markdown, exactly as written")
-    source_url: str
+    question: str = Field(description="The question as written: in the source, or in its curated translation")
+    answer: str = Field(description="The answer as Markdown, as written: the source's, or its curated translation")
+    language: Language = Field(description="The language of question and answer")
+    translated_from: Language | None = Field(
+        description="Set when question and answer are a curated translation: the source's language"
+    )
+    original_question: str = Field(description="The question in the source, exactly as written")
+    source_url: str = Field(description="The page the source FAQ is a copy of (the original of a translation)")
+    international_url: str | None = Field(description="Tencent Cloud International's counterpart page, when verified")
+    source_date: str | None = Field(description="When the source's copy was taken (YYYY-MM-DD, sources.yaml)")
+    translation_date: str | None = Field(description="When the translation shown was made (YYYY-MM-DD)")
+
+
+class AnswerBody(EntryTextBody):
     score: float = Field(description="Cosine similarity of the best-matching text of this entry")
 
 
 class CandidateBody(BaseModel):
     id: str
-    question: str
+    question: str = Field(description="In the reader's language when a translation exists")
     score: float
 
 
@@ -57,6 +78,18 @@ class AnswerResponse(BaseModel):
     )
 
 
+class TranslationBody(BaseModel):
+    """A curated translation of an FAQ entry."""
+
+    language: Language
+    question: str
+    answer: str
+    section: str
+    translated: str = Field(description="When it was made (YYYY-MM-DD)")
+    method: str = Field(description="How it was made and checked")
+    international_url: str | None
+
+
 class FaqEntryBody(BaseModel):
     id: str
     section: str
@@ -65,6 +98,9 @@ class FaqEntryBody(BaseModel):
     source_url: str
     links: list[str]
     alternates: list[str]
+    language: Language = Field(description="The language the entry is written in (the source of truth)")
+    source_date: str | None = Field(description="When the source's copy was taken (YYYY-MM-DD, sources.yaml)")
+    translations: dict[str, TranslationBody] = Field(description="Curated translations by language")
 
 
 class TranscriptLineBody(BaseModel):

@@ -20,11 +20,22 @@ class Candidate(TypedDict):
     score: float
 
 
-class AnswerHit(TypedDict):
+class EntryText(TypedDict):
+    """An FAQ entry in the reader's language: the source as written, or its curated translation."""
+
     id: str
     question: str
     answer: str
+    language: Language
+    translated_from: Language | None  # set when question and answer are a translation
+    original_question: str
     source_url: str
+    international_url: str | None
+    source_date: str | None
+    translation_date: str | None
+
+
+class AnswerHit(EntryText):
     score: float
 
 
@@ -35,6 +46,12 @@ class AnswerResult(TypedDict):
     candidates: list[Candidate]
 
 
+class AnswerQuery(TypedDict):
+    question: str
+    top_k: int
+    language: Language | None
+
+
 class FaqEntry(TypedDict):
     id: str
     section: str
@@ -43,6 +60,8 @@ class FaqEntry(TypedDict):
     source_url: str
     links: list[str]
     alternates: list[str]
+    language: Language
+    source_date: str | None
 
 
 class PortVerdict(TypedDict):
@@ -100,6 +119,8 @@ class HandoffCreated(TypedDict):
 # TypedDict -> the name of the OpenAPI component schema it mirrors.
 SCHEMA_OF: dict[type, str] = {
     Candidate: "CandidateBody",
+    AnswerQuery: "AnswerRequest",
+    EntryText: "EntryTextBody",
     AnswerHit: "AnswerBody",
     AnswerResult: "AnswerResponse",
     FaqEntry: "FaqEntryBody",
@@ -111,4 +132,4 @@ SCHEMA_OF: dict[type, str] = {
     HandoffCreated: "TicketResponse",
 }
 # The views the actions send (the others they read).
-REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine})
+REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine, AnswerQuery})

@@ -3,6 +3,8 @@
 from knowledge.catalog import DEFAULT_KNOWLEDGE_DIR, KnowledgeBase, checksum, load_knowledge
 from knowledge.errors import AlternateRefusedError, EntryNotFoundError, FaqFormatError, KnowledgeError
 from knowledge.models import BlockedPort, Entry, RestrictedPort, SourceRef, Table
+from knowledge.translations import Translation
+from knowledge.views import EntryView, entry_view
 
 __all__ = [
     "DEFAULT_KNOWLEDGE_DIR",
@@ -10,12 +12,15 @@ __all__ = [
     "BlockedPort",
     "Entry",
     "EntryNotFoundError",
+    "EntryView",
     "FaqFormatError",
     "KnowledgeBase",
     "KnowledgeError",
     "RestrictedPort",
     "SourceRef",
     "Table",
+    "Translation",
     "checksum",
+    "entry_view",
     "load_knowledge",
 ]

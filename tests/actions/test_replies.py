@@ -105,3 +105,40 @@ def test_an_unreachable_app_gets_a_polite_reply(monkeypatch: pytest.MonkeyPatch)
     events = asyncio.run(FailingGreet().run(dispatcher, tracker("你好"), {}))
     assert events[0] == {"event": "slot", "timestamp": None, "name": "language", "value": "zh"}
     assert dispatcher.messages[0]["custom"] == {"kind": "error", "language": "zh", "error": "unavailable"}
+
+
+def _entry(**fields: Any) -> Any:
+    base = {
+        "id": "faq-1",
+        "question": "Which ports does Tencent Cloud not support?",
+        "answer": "| TCP | 445 |",
+        "language": "en",
+        "translated_from": "zh",
+        "original_question": "腾讯云不支持哪些端口？",
+        "source_url": "https://cloud.tencent.com/document/product/213/2502",
+        "international_url": None,
+        "source_date": "2026-11-29",
+        "translation_date": "2026-12-05",
+    }
+    return {**base, **fields}
+
+
+def test_a_translated_answer_says_so_and_links_the_original() -> None:
+    from actions.answer import faq_text_lines
+
+    lines = faq_text_lines(_entry(), "en")
+    assert (
+        lines[0] == "From the Tencent Cloud FAQ (translated from Chinese): Which ports does Tencent Cloud not support?"
+    )
+    assert lines[1] == "| TCP | 445 |"
+    assert lines[2] == (
+        "Source: https://cloud.tencent.com/document/product/213/2502 (original, in Chinese: 腾讯云不支持哪些端口？)"
+    )
+
+
+def test_an_untranslated_entry_is_shown_in_chinese_and_said_to_be() -> None:
+    from actions.answer import faq_text_lines
+
+    entry = _entry(question="腾讯云不支持哪些端口？", language="zh", translated_from=None, translation_date=None)
+    assert faq_text_lines(entry, "en")[0].startswith("From the Tencent Cloud FAQ (in Chinese, not translated yet)")
+    assert faq_text_lines(entry, "zh")[0] == "常见问题：腾讯云不支持哪些端口？"  # Chinese readers: as before

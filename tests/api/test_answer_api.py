@@ -24,11 +24,40 @@ def test_confident_answer_is_served_as_written_with_source(client: TestClient) -
     assert body["candidates"][0]["id"] == answer["id"]
 
 
-def test_english_question_finds_the_chinese_answer(client: TestClient) -> None:
+def test_english_question_gets_the_english_translation_marked_as_such(client: TestClient) -> None:
     body = client.post("/v1/answer", json={"question": "which ports are blocked by the carrier?"}).json()
     assert body["confident"] is True
-    assert body["answer"]["question"] == "腾讯云不支持哪些端口？"
-    assert "| TCP  | 42 135" in body["answer"]["answer"]
+    answer = body["answer"]
+    assert answer["language"] == "en" and answer["translated_from"] == "zh"
+    assert answer["question"] == "Which ports does Tencent Cloud not support?"
+    assert answer["original_question"] == "腾讯云不支持哪些端口？"
+    assert "| TCP  | 42 135" in answer["answer"]  # the source's own table, unchanged
+    assert answer["source_url"] == "https://cloud.tencent.com/document/product/213/2502"  # the original
+    assert answer["source_date"] == "2026-11-29" and answer["translation_date"] == "2026-12-05"
+    assert all(c["question"].isascii() for c in body["candidates"])  # "did you mean" in English too
+
+
+def test_chinese_readers_see_exactly_the_source(client: TestClient) -> None:
+    body = client.post("/v1/answer", json={"question": "腾讯云不支持哪些端口"}).json()
+    answer = body["answer"]
+    assert answer["language"] == "zh" and answer["translated_from"] is None and answer["translation_date"] is None
+    assert answer["question"] == answer["original_question"] == "腾讯云不支持哪些端口？"
+
+
+def test_the_language_asked_for_wins_over_the_questions(client: TestClient) -> None:
+    # A Chinese conversation where the user typed only "port 445?": the reply stays Chinese.
+    body = client.post("/v1/answer", json={"question": "which ports are blocked?", "language": "zh"}).json()
+    assert body["answer"]["language"] == "zh" and body["answer"]["question"] == "腾讯云不支持哪些端口？"
+
+
+def test_faq_entries_carry_their_dates_and_translations(client: TestClient) -> None:
+    entries = client.get("/v1/faq").json()
+    assert entries and all(e["source_date"] == "2026-11-29" and e["language"] == "zh" for e in entries)
+    english = entries[0]["translations"]["en"]
+    assert english["translated"] == "2026-12-05" and english["method"] and english["question"].isascii()
+    text = client.get(f"/v1/faq/{entries[0]['id']}/text?language=en").json()
+    assert text["translated_from"] == "zh" and text["question"] == english["question"]
+    assert client.get(f"/v1/faq/{entries[0]['id']}/text?language=fr").status_code == 422
 
 
 def test_out_of_scope_is_declined_with_candidates(client: TestClient) -> None:
