@@ -53,10 +53,10 @@ function button(className, label, onClick) {
   return b;
 }
 
-function sourceLink(url, t) {
+function sourceLink(url, t, label) {
   const href = Markdown.safeUrl(url);
   if (!href) return null;
-  const a = el("a", "source", [t.source + " ↗"]);
+  const a = el("a", "source", [(label || t.source) + " ↗"]);
   a.setAttribute("href", href);
   a.setAttribute("target", "_blank");
   a.setAttribute("rel", "noopener noreferrer nofollow");
@@ -103,7 +103,12 @@ function faqCard(item, ctx) {
   const body = el("div", "md", [Markdown.render(c.answer_markdown)]);
   const question = el("div", "faq-question", [str(c.question)]);
   const feedback = item.via === "faq" ? null : feedbackRow(item, ctx);
-  return card("faq", ctx.t.faqLabel, [question, body, sourceLink(c.source_url, ctx.t), feedback]);
+  // A curated translation says so, names the original question and links the original page.
+  const translated = c.translated_from
+    ? el("div", "faq-translated", [ctx.t.translatedNote + " " + str(c.original_question)])
+    : null;
+  const link = sourceLink(c.source_url, ctx.t, c.translated_from ? ctx.t.originalSource : ctx.t.source);
+  return card("faq", ctx.t.faqLabel, [question, body, translated, link, feedback]);
 }
 
 function portCard(item, ctx) {

@@ -290,7 +290,7 @@ class Widget {
   async showFaqEntry(id, userItem) {
     let entry;
     try {
-      entry = await this.faqApi.entry(id);
+      entry = await this.faqApi.entry(id, this.config.lang);
     } catch (e) {
       this.sendFailed(userItem);
       return;
@@ -307,6 +307,8 @@ class Widget {
       question: entry.question,
       answer_markdown: entry.answer,
       source_url: entry.source_url,
+      translated_from: entry.translated_from,
+      original_question: entry.original_question,
     };
     this.addItem({ role: "bot", kind: "faq_answer", via: "faq", custom, text: "", buttons: [] });
   }

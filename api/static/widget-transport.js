@@ -350,7 +350,8 @@ class FaqApi {
     return response.json();
   }
 
-  /** {confident, answer: entry | null, candidates: [{id, question}]} for a question. */
+  /** {confident, answer: entry | null, candidates: [{id, question}]} for a question; the app answers in
+   * the question's language (English readers get the curated translation, marked as such). */
   async search(question) {
     const body = await this.getJson("/v1/answer", {
       method: "POST",
@@ -365,21 +366,26 @@ class FaqApi {
     return { confident: data.confident === true && answer !== null, answer, candidates };
   }
 
-  /** One FAQ entry by id. */
-  async entry(id) {
-    const entry = faqEntry(await this.getJson("/v1/faq/" + encodeURIComponent(id), { method: "GET" }));
+  /** One FAQ entry by id, as a reader of `lang` ("zh" or "en") sees it. */
+  async entry(id, lang) {
+    const path = "/v1/faq/" + encodeURIComponent(id) + "/text?language=" + (lang === "en" ? "en" : "zh");
+    const entry = faqEntry(await this.getJson(path, { method: "GET" }));
     if (!entry) throw new Error("the FAQ API sent no entry");
     return entry;
   }
 }
 
-/** {id, question, answer, source_url} as strings, from an answer or an entry; null if it is not one. */
+/** {id, question, answer, source_url, translated_from, original_question} as strings (translated_from:
+ * "zh" or null), from an answer or an entry; null if it is not one. */
 function faqEntry(raw) {
   if (!raw || typeof raw !== "object" || typeof raw.id !== "string" || typeof raw.answer !== "string") return null;
+  const text = (value) => (typeof value === "string" ? value : "");
   return {
     id: raw.id,
-    question: typeof raw.question === "string" ? raw.question : "",
+    question: text(raw.question),
     answer: raw.answer,
-    source_url: typeof raw.source_url === "string" ? raw.source_url : "",
+    source_url: text(raw.source_url),
+    translated_from: raw.translated_from === "zh" ? "zh" : null,
+    original_question: text(raw.original_question),
   };
 }

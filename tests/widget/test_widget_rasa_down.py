@@ -63,7 +63,7 @@ def test_rasa_down_faq_search_then_back_to_the_bot(bot_stack: Any, widget_page: 
     assert card.locator("[data-feedback]").count() == 0 and card.locator(".feedback").count() == 0
     widget_page.shot("15-rasa-down-faq-answer-zh")
 
-    # A vague one: the candidates as buttons; a click shows that entry from /v1/faq/{id}.
+    # A vague one: the candidates as buttons; a click shows that entry from /v1/faq/{id}/text.
     vague = "我的服务器连不上"
     search = bot_stack.api("POST", "/v1/answer", json={"question": vague, "top_k": 3})
     assert not search["confident"] and search["candidates"], search
@@ -74,9 +74,9 @@ def test_rasa_down_faq_search_then_back_to_the_bot(bot_stack: Any, widget_page: 
     widget_page.shot("16-rasa-down-candidates-zh")
 
     first = search["candidates"][0]
-    entry = bot_stack.api("GET", f"/v1/faq/{first['id']}")
+    entry = bot_stack.api("GET", f"/v1/faq/{first['id']}/text?language=zh")
     answer = widget_page.ask("", "faq_answer", by=lambda: chips.first.click())
-    assert calls[-1] == ("GET", f"{bot_stack.app_url}/v1/faq/{first['id']}", None)
+    assert calls[-1] == ("GET", f"{bot_stack.app_url}/v1/faq/{first['id']}/text?language=zh", None)
     assert widget_page.rows("user").last.inner_text().endswith(first["question"])
     assert answer.locator(".faq-question").inner_text() == entry["question"]
     assert answer.locator("a.source").get_attribute("href") == entry["source_url"]
@@ -180,7 +180,7 @@ def test_faq_search_results_render_as_text(fake_rasa_url: str, widget_page: Any)
 
     page.route("**/v1/answer", answer)
     page.route(
-        "**/v1/faq/*",
+        "**/v1/faq/*/text?language=*",
         lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(HOSTILE_ENTRY)),
     )
     widget_page.open(fake_rasa_url)
@@ -309,7 +309,7 @@ def test_a_bot_button_choosing_an_faq_entry_still_works_while_rasa_is_down(
     fetched: list[str] = []
     page.route_web_socket(re.compile(r"/socket\.io/"), handler)
     page.route(
-        "**/v1/faq/*",
+        "**/v1/faq/*/text?language=*",
         lambda route: (
             fetched.append(route.request.url),
             route.fulfill(status=200, content_type="application/json", body=json.dumps(entry)),
@@ -322,7 +322,7 @@ def test_a_bot_button_choosing_an_faq_entry_still_works_while_rasa_is_down(
     down = True
     sockets[0].send("1")  # Rasa goes away (and REST at NOWHERE never answered)
     answer = widget_page.ask("", "faq_answer", by=lambda: offer.locator(".chip").click())
-    assert fetched == [f"{fake_rasa_url}/v1/faq/faq-x"]
+    assert fetched == [f"{fake_rasa_url}/v1/faq/faq-x/text?language=zh"]
     assert answer.get_attribute("data-via") == "faq"
     assert answer.locator(".md").inner_text() == "登录控制台。"
     assert page.locator(".row[data-notice=offline]").count() == 1
