@@ -1,92 +1,193 @@
-"""IP addresses, CIDR blocks and address sets, read leniently from Tencent Cloud data.
+"""IP addresses, CIDR blocks and address sets, read strictly and compiled to integers.
 
-Lenient means: surrounding spaces are ignored, a bare address is a /32 (or /128)
-block, host bits may be set (``10.0.0.5/24`` is ``10.0.0.0/24``), and, as Tencent
-Cloud documents for ``CidrBlock``, ``0.0.0.0/n`` means ``0.0.0.0/0``. Anything else
-that is not an address is rejected with the field named.
+Grammar (the same everywhere: ``CidrBlock``, ``Ipv6CidrBlock``, group members, address
+templates, the flow, iptables ``-s``/``-d``):
+
+* an address is dotted-quad IPv4 (no leading zeros) or IPv6 text, as ``inet_pton``
+  reads it; no spaces, no zone (``%eth0``);
+* a block is an address with an optional ``/prefix`` (0-32, 0-128, no leading zeros);
+  without one it is a single address. Host bits may be set and are cleared, as the API does:
+  ``14.71.26.129/1`` is ``0.0.0.0/1`` (addresses 0.0.0.0-127.255.255.255), and
+  ``0.0.0.0/8`` is only ``0.0.0.0-0.255.255.255``: a block whose network address is
+  0.0.0.0 is not "everything" unless its prefix is ``/0``;
+* a range (address templates only) is ``first-last`` of one IP version, low first.
+
+Compiled form. Every address is an integer *key*: an IPv4 address is its 32-bit value,
+an IPv6 address is ``IPV6_BASE`` plus its 128-bit value. A block or range is the
+inclusive key interval ``(first, last)``, so one comparison ``first <= key <= last``
+tests membership and the IP version at once (IPv4 keys never fall in IPv6 intervals).
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+import socket
 from dataclasses import dataclass
 
 from rules.errors import Loc, Problem, RuleValidationError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Interval = tuple[int, int]
+
+IPV6_BASE = 1 << 32
+MAX_KEY = IPV6_BASE + (1 << 128) - 1
+_AF = {4: socket.AF_INET, 6: socket.AF_INET6}
+_BITS = {4: 32, 6: 128}
+_inet_pton = socket.inet_pton
+_from_bytes = int.from_bytes
+
+
+def _address_key(text: str, version: int) -> int | None:
+    """The key of ``text`` read as an address of ``version``, or None."""
+    try:
+        value = _from_bytes(_inet_pton(_AF[version], text), "big")
+    except (OSError, ValueError, TypeError):
+        return None
+    return value if version == 4 else IPV6_BASE + value
+
+
+def read_block(text: str, version: int) -> Interval | None:
+    """The key interval of block ``text`` of IP ``version``, or None when it is not one.
+
+    The hot path of rule loading: ``inet_pton`` and integer arithmetic, no objects.
+    """
+    address, slash, length = text.partition("/")
+    key = _address_key(address, version)
+    if key is None:
+        return None
+    bits = _BITS[version]
+    if not slash:
+        return key, key
+    if not (length.isdigit() and length.isascii() and len(length) <= 3) or (length[0] == "0" and length != "0"):
+        return None  # a prefix is written in decimal without leading zeros, as an address's parts are
+    prefix = int(length)
+    if prefix > bits:
+        return None
+    host = (1 << (bits - prefix)) - 1
+    first = key & ~host if version == 4 else IPV6_BASE + ((key - IPV6_BASE) & ~host)
+    return first, first + host
+
+
+def version_of(text: str) -> int:
+    """4 or 6: which family ``text`` would be read as (IPv6 when it has a colon)."""
+    return 6 if ":" in text else 4
+
+
+def key_of(address: IPAddress) -> int:
+    """The key of an ``ipaddress`` address."""
+    return int(address) if address.version == 4 else IPV6_BASE + int(address)
+
+
+def interval_of(network: IPNetwork) -> Interval:
+    """The key interval of an ``ipaddress`` network."""
+    first = key_of(network.network_address)
+    return first, first + network.num_addresses - 1
+
+
+def network_of(interval: Interval) -> IPNetwork | None:
+    """The network an interval is, or None when it is not a CIDR block (a range)."""
+    first, last = interval
+    if first >= IPV6_BASE:
+        low, high, bits = first - IPV6_BASE, last - IPV6_BASE, 128
+    else:
+        low, high, bits = first, last, 32
+    size = high - low + 1
+    if size & (size - 1) or low % size:
+        return None
+    prefix = bits - (size.bit_length() - 1)
+    return ipaddress.ip_network((low, prefix)) if bits == 32 else ipaddress.IPv6Network((low, prefix))
+
+
+def describe_interval(interval: Interval) -> str:
+    """An interval as the user would write it: ``10.0.0.0/24``, ``10.0.0.1`` or ``a-b``."""
+    network = network_of(interval)
+    if network is not None:
+        return str(network.network_address) if network.num_addresses == 1 else str(network)
+    return f"{_address_text(interval[0])}-{_address_text(interval[1])}"
+
+
+def _address_text(key: int) -> str:
+    return str(ipaddress.IPv4Address(key) if key < IPV6_BASE else ipaddress.IPv6Address(key - IPV6_BASE))
 
 
 def parse_ip(value: object, loc: Loc) -> IPAddress:
     """One IPv4 or IPv6 address.
 
     Raises:
-        RuleValidationError: ``value`` is not an address (a CIDR block is refused too).
+        RuleValidationError: ``value`` is not an address (a CIDR block, spaces or a zone are refused too).
     """
-    if not isinstance(value, str) or not value.strip():
-        raise RuleValidationError.single(
-            loc, f"expected an IP address such as 203.0.113.7, got {value!r}", "ip_invalid"
+    if isinstance(value, str) and _address_key(value, version_of(value)) is not None:
+        return ipaddress.ip_address(value)
+    raise RuleValidationError.single(
+        loc,
+        f"{value!r} is not an IPv4 or IPv6 address; write one address such as 203.0.113.7 or 2001:db8::1, "
+        "without spaces",
+        "ip_invalid",
+    )
+
+
+def block_error(value: object, loc: Loc, family: int | None = None) -> RuleValidationError:
+    """The error for a value that is not a block (of ``family``), saying what to write."""
+    other_family = 6 if family == 4 else 4
+    if isinstance(value, str) and family is not None and read_block(value, other_family) is not None:
+        other = "Ipv6CidrBlock" if family == 4 else "CidrBlock"
+        return RuleValidationError.single(
+            loc, f"{value!r} is an IPv{other_family} block; put it in {other}", "cidr_wrong_version"
         )
-    try:
-        return ipaddress.ip_address(value.strip())
-    except ValueError as e:
-        raise RuleValidationError.single(
-            loc,
-            f"{value!r} is not an IPv4 or IPv6 address; write one address such as 203.0.113.7 or 2001:db8::1",
-            "ip_invalid",
-        ) from e
+    example = "2001:db8::/32 or ::/0" if family == 6 else "10.0.0.0/16 or 0.0.0.0/0"
+    return RuleValidationError.single(
+        loc, f"{value!r} is not a CIDR block; write it as {example}, without spaces", "cidr_invalid"
+    )
 
 
-def parse_cidr(value: object, loc: Loc, family: int | None = None) -> IPNetwork:
-    """A CIDR block or single address; ``family`` (4 or 6) restricts the version.
+def parse_block(value: object, loc: Loc, family: int | None = None) -> Interval:
+    """A CIDR block or single address as a key interval; ``family`` (4 or 6) restricts the version.
 
     Raises:
         RuleValidationError: not a block, or of the other IP version.
     """
-    if not isinstance(value, str) or not value.strip():
-        raise RuleValidationError.single(
-            loc, f"expected a CIDR block such as 10.0.0.0/16, got {value!r}", "cidr_invalid"
-        )
-    try:
-        network = ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError as e:
-        raise RuleValidationError.single(
-            loc, f"{value!r} is not a CIDR block; write it as 10.0.0.0/16, 0.0.0.0/0 or ::/0", "cidr_invalid"
-        ) from e
-    if family is not None and network.version != family:
-        other = "Ipv6CidrBlock" if network.version == 6 else "CidrBlock"
-        raise RuleValidationError.single(
-            loc, f"{value!r} is an IPv{network.version} block; put it in {other}", "cidr_wrong_version"
-        )
-    if network.version == 4 and int(network.network_address) == 0:
-        # Tencent Cloud maps every 0.0.0.0/n to 0.0.0.0/0.
-        return ipaddress.IPv4Network("0.0.0.0/0")
+    if isinstance(value, str):
+        version = version_of(value)
+        if family is None or family == version:
+            interval = read_block(value, version)
+            if interval is not None:
+                return interval
+    raise block_error(value, loc, family)
+
+
+def parse_cidr(value: object, loc: Loc, family: int | None = None) -> IPNetwork:
+    """A CIDR block or single address as an ``ipaddress`` network (host bits cleared).
+
+    Raises:
+        RuleValidationError: not a block, or of the other IP version.
+    """
+    network = network_of(parse_block(value, loc, family))
+    assert network is not None  # a block read from CIDR text is always a network
     return network
 
 
 @dataclass(frozen=True)
-class AddressRange:
-    """An inclusive range of addresses, as address templates allow (``10.0.0.1-10.0.0.9``)."""
-
-    first: IPAddress
-    last: IPAddress
-
-    def __contains__(self, address: IPAddress) -> bool:
-        return address.version == self.first.version and self.first <= address <= self.last  # type: ignore[operator]
-
-
-@dataclass(frozen=True)
 class AddressSet:
-    """Blocks and ranges; an address belongs if any of them holds it."""
+    """Blocks and ranges as key intervals; an address belongs if any interval holds it.
 
-    networks: tuple[IPNetwork, ...] = ()
-    ranges: tuple[AddressRange, ...] = ()
+    Attributes:
+        intervals: Inclusive ``(first, last)`` key intervals (see the module docstring).
+    """
 
-    def __contains__(self, address: IPAddress) -> bool:
-        return any(address.version == n.version and address in n for n in self.networks) or any(
-            address in r for r in self.ranges
-        )
+    intervals: tuple[Interval, ...] = ()
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, ipaddress.IPv4Address | ipaddress.IPv6Address):
+            return False
+        return self.holds(key_of(address))
+
+    def holds(self, key: int) -> bool:
+        """Whether the address with ``key`` is in the set."""
+        return any(first <= key <= last for first, last in self.intervals)
+
+    def __str__(self) -> str:
+        return ", ".join(describe_interval(i) for i in self.intervals) or "no addresses"
 
 
 def parse_address_set(values: object, loc: Loc) -> AddressSet:
@@ -98,37 +199,37 @@ def parse_address_set(values: object, loc: Loc) -> AddressSet:
     """
     if not isinstance(values, list):
         raise RuleValidationError.single(loc, "expected a list of IP addresses or CIDR blocks", "list_expected")
-    networks: list[IPNetwork] = []
-    ranges: list[AddressRange] = []
+    intervals: list[Interval] = []
     problems: list[Problem] = []
     for i, item in enumerate(values):
         try:
             if isinstance(item, str) and "-" in item:
-                ranges.append(_parse_range(item, (*loc, i)))
+                intervals.append(_parse_range(item, (*loc, i)))
             else:
-                networks.append(parse_cidr(item, (*loc, i)))
+                intervals.append(parse_block(item, (*loc, i)))
         except RuleValidationError as e:
             problems.extend(e.problems)
     if problems:
         raise RuleValidationError(problems)
-    return AddressSet(tuple(networks), tuple(ranges))
+    return AddressSet(tuple(intervals))
 
 
-def _parse_range(value: str, loc: Loc) -> AddressRange:
+def _parse_range(value: str, loc: Loc) -> Interval:
     low, _, high = value.partition("-")
-    first, last = parse_ip(low, loc), parse_ip(high, loc)
-    if first.version != last.version or first > last:  # type: ignore[operator]
+    first, last = _address_key(low, version_of(low)), _address_key(high, version_of(high))
+    if first is None or last is None or (first >= IPV6_BASE) != (last >= IPV6_BASE) or first > last:
         raise RuleValidationError.single(
             loc,
-            f"{value!r} is not a range: write the lower address first, both of the same IP version",
+            f"{value!r} is not a range: write two addresses of one IP version, the lower first, "
+            "such as 10.0.0.1-10.0.0.9, without spaces",
             "range_invalid",
         )
-    return AddressRange(first, last)
+    return first, last
 
 
 # Addresses that never leave the cloud's own network (VPC, loopback, link-local, shared
 # address space): carriers' port blocks do not touch traffic with them. Everything else,
-# documentation ranges included, is treated as Internet.
+# documentation ranges included, is treated as Internet (docs/rules.md, "Carrier blocks").
 INTERNAL_NETWORKS: tuple[IPNetwork, ...] = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -148,13 +249,3 @@ INTERNAL_NETWORKS: tuple[IPNetwork, ...] = tuple(
 def is_internal(address: IPAddress) -> bool:
     """Whether ``address`` is a private (VPC), loopback, link-local or shared address."""
     return any(address.version == n.version and address in n for n in INTERNAL_NETWORKS)
-
-
-def union(sets: Iterable[AddressSet]) -> AddressSet:
-    """One set holding every address of ``sets``."""
-    networks: list[IPNetwork] = []
-    ranges: list[AddressRange] = []
-    for s in sets:
-        networks.extend(s.networks)
-        ranges.extend(s.ranges)
-    return AddressSet(tuple(networks), tuple(ranges))

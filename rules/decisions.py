@@ -72,7 +72,8 @@ class FlowDecision:
 
     Attributes:
         action: The security groups' action (``ACCEPT``, ``DROP`` or ``UNKNOWN``).
-        decided_by: The security-group rule that decided (None: implicit deny or unknown).
+        decided_by: The security-group rule that decided (None: the implicit deny, UNKNOWN,
+            or not certain which rule: see ``group``).
         reachable: Whether traffic gets through security group, iptables and what the
             carrier/platform does upstream; None when that cannot be told.
         explanation: The whole reason, in plain English.

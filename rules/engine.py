@@ -2,15 +2,18 @@
 deletion diagnosis, over one knowledge base.
 
 Build it once per knowledge base with :meth:`RuleEngine.from_knowledge` (the service
-does so at start). Methods taking raw JSON (``*_request``) validate everything at
-load and raise one :class:`~rules.errors.RuleValidationError` naming every bad field;
-evaluation itself never raises on validated input.
+does so at start). Methods taking raw JSON (:meth:`RuleEngine.evaluate_body`, the
+``*_request`` methods) validate everything at load and raise one
+:class:`~rules.errors.RuleValidationError` naming every bad field; evaluation itself
+never raises on validated input.
 
 The traffic path is the FAQ's: ingress passes the security group, then iptables;
 egress passes iptables, then the security group. Upstream of both, the carrier
 intercepts some ports and TCP 25 outbound is restricted by default; those verdicts
 concern Internet traffic, so they are applied unless the remote address is internal
 (private/VPC, loopback, link-local, shared 100.64.0.0/10), where they are only noted.
+Where Tencent Cloud's documents leave room, the reading chosen is said in the
+explanation (:mod:`rules.readings`, docs/rules.md).
 """
 
 from __future__ import annotations
@@ -18,18 +21,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from knowledge import KnowledgeBase
+from rules import readings
 from rules.addresses import is_internal
 from rules.decisions import DeletionDiagnosis, FlowDecision, Hop, PortVerdict
 from rules.deletion import diagnose_deletion, parse_instances
 from rules.errors import ProblemCollector
 from rules.evaluator import GroupDecision, evaluate_groups
 from rules.faq_refs import FaqReferences, load_references
-from rules.flows import Flow, parse_direction, parse_flow
-from rules.iptables import IptablesRuleset, parse_iptables_save
+from rules.flows import Flow, parse_direction
+from rules.groups import parse_security_groups
+from rules.iptables import IptablesRuleset
 from rules.iptables_eval import IptablesDecision, evaluate_iptables
-from rules.lookups import Lookups, parse_lookups
-from rules.policies import Direction, SecurityGroup, parse_security_groups
+from rules.lookups import Lookups
+from rules.policies import Direction, SecurityGroup
 from rules.ports import PortAdvisor
+from rules.request import parse_evaluate_body
 from rules.services import PORTED
 
 
@@ -63,6 +69,15 @@ class RuleEngine:
         problems.raise_if_any()
         return self.advisor.verdict(protocol, port, way)
 
+    def evaluate_body(self, body: object) -> FlowDecision:
+        """Validate a whole ``POST /v1/security-groups/evaluate`` body (decoded JSON) and evaluate it.
+
+        Raises:
+            RuleValidationError: any bad or unknown field, located as in the body.
+        """
+        request = parse_evaluate_body(body)
+        return self.evaluate(request.groups, request.flow, request.lookups, request.iptables)
+
     def evaluate_request(
         self,
         security_groups: object,
@@ -74,23 +89,20 @@ class RuleEngine:
     ) -> FlowDecision:
         """Validate raw JSON-like input (all of it, reporting every problem) and evaluate.
 
+        The same as :meth:`evaluate_body` with the fields given one by one (None: not given).
+
         Raises:
             RuleValidationError: any bad field, located as in the HTTP body.
         """
-        problems = ProblemCollector()
-        groups = problems.attempt(lambda v, loc: parse_security_groups(v, loc), security_groups, ("security_groups",))
-        parsed_flow = problems.attempt(parse_flow, flow, ("flow",))
-        lookups = problems.attempt(
-            lambda v, _: parse_lookups(group_members, address_templates, service_templates), None, ()
-        )
-        ruleset = None
-        if iptables_save is not None:
-            ruleset = problems.attempt(
-                lambda v, loc: parse_iptables_save(str(v), loc), iptables_save, ("iptables_save",)
-            )
-        problems.raise_if_any()
-        assert groups is not None and parsed_flow is not None
-        return self.evaluate(groups, parsed_flow, lookups, ruleset)
+        body: dict[str, object] = {"security_groups": security_groups, "flow": flow}
+        optional = {
+            "group_members": group_members,
+            "address_templates": address_templates,
+            "service_templates": service_templates,
+            "iptables_save": iptables_save,
+        }
+        body.update((name, value) for name, value in optional.items() if value is not None)
+        return self.evaluate_body(body)
 
     def evaluate(
         self,
@@ -103,8 +115,8 @@ class RuleEngine:
         group = evaluate_groups(groups, flow, lookups)
         table = evaluate_iptables(iptables, flow) if iptables is not None else None
         verdict, applies = self._upstream(flow)
-        hops = _hops(flow.direction, group, table)
-        reachable, decisive = _reachability(hops, verdict if applies else None)
+        hops, passes = _hops(flow.direction, group, table)
+        reachable, decisive = _reachability(passes, verdict if applies else None)
         hops = tuple(Hop(h.hop, h.action, h.detail, i == decisive) for i, h in enumerate(hops))
         # Hops after the one that stops the traffic are never reached: leave them out of the story.
         shown = hops[: decisive + 1] if reachable is False and decisive is not None else hops
@@ -168,30 +180,37 @@ class RuleEngine:
             return self.references["traffic_path"]
         if upstream is not None and group.action == "ACCEPT" and decisive is None:
             return upstream.faq_id
-        if group.action == "DROP" and group.decided_by is None:
+        if group.default_deny:
             return self.references["implicit_deny"]
         return self.references["rule_order"]
 
 
-def _hops(direction: Direction, group: GroupDecision, table: IptablesDecision | None) -> tuple[Hop, ...]:
-    hops = [Hop("security_group", group.action, group.explanation, False)]
+def _hops(
+    direction: Direction, group: GroupDecision, table: IptablesDecision | None
+) -> tuple[tuple[Hop, ...], tuple[bool | None, ...]]:
+    """The hops in traffic order, and whether each lets the traffic pass (None: cannot tell)."""
+    hops = [(Hop("security_group", group.action, group.explanation, False), _group_passes(group))]
     if table is not None:
-        ipt = Hop("iptables", table.action, table.explanation, False)
+        ipt = (Hop("iptables", table.action, table.explanation, False), table.passes)
         hops = [*hops, ipt] if direction == "ingress" else [ipt, *hops]
-    return tuple(hops)
+    return tuple(h for h, _ in hops), tuple(p for _, p in hops)
 
 
-def _reachability(hops: tuple[Hop, ...], upstream: PortVerdict | None) -> tuple[bool | None, int | None]:
+def _group_passes(group: GroupDecision) -> bool | None:
+    return None if group.action == "UNKNOWN" else group.action == "ACCEPT"
+
+
+def _reachability(passes: tuple[bool | None, ...], upstream: PortVerdict | None) -> tuple[bool | None, int | None]:
     """(reachable, index of the decisive hop); None index when upstream or nothing stops it."""
-    for i, hop in enumerate(hops):
-        if hop.action in ("DROP", "REJECT"):
+    for i, passing in enumerate(passes):
+        if passing is False:
             return False, i
     if upstream is not None:
         return False, None
-    for i, hop in enumerate(hops):
-        if hop.action == "UNKNOWN":
+    for i, passing in enumerate(passes):
+        if passing is None:
             return None, i
-    return True, len(hops) - 1
+    return True, len(passes) - 1
 
 
 def _upstream_text(flow: Flow, verdict: PortVerdict | None, applies: bool) -> list[str]:
@@ -200,8 +219,10 @@ def _upstream_text(flow: Flow, verdict: PortVerdict | None, applies: bool) -> li
     if not applies:
         return [
             f"({flow.protocol.upper()} {flow.port} is {verdict.verdict} on the Internet, but {flow.remote} is an "
-            "internal address, so that does not apply here.)"
+            f"internal address, so that does not apply here: {readings.CARRIER_INTERNAL}.)"
         ]
+    if verdict.verdict == "restricted":
+        return [verdict.reason, verdict.advice, readings.TCP25_UNKNOWN_UNBLOCK]
     return [verdict.reason, verdict.advice]
 
 
@@ -217,4 +238,5 @@ def _conclusion(
     if decisive is None:
         return "So the traffic does not get through, whatever the security group allows."
     hop = hops[decisive]
-    return f"So the traffic does not get through: {hop.hop.replace('_', ' ')} {hop.action.lower()}s it."
+    verb = f"{hop.action.lower()}s it" if hop.action in ("DROP", "REJECT") else "blocks it (DROP or REJECT)"
+    return f"So the traffic does not get through: {hop.hop.replace('_', ' ')} {verb}."

@@ -7,12 +7,21 @@ way pydantic does, so the HTTP edge can show them in FastAPI's own 422 format.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 Loc = tuple[str | int, ...]
 T = TypeVar("T")
+
+
+def json_text(value: object) -> str:
+    """``value`` as the JSON a caller sent it (``true``, not ``True``), for messages."""
+    try:
+        return json.dumps(value, ensure_ascii=False)[:80]
+    except (TypeError, ValueError):
+        return repr(value)[:80]
 
 
 class RuleError(Exception):

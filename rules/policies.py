@@ -1,29 +1,36 @@
-"""Security groups and their policies, read leniently from Tencent Cloud's JSON.
+"""Security groups and their policies: the public types, and their compiled rule tables.
 
-Input is what ``DescribeSecurityGroupPolicies`` returns, per group, either as
-``{"SecurityGroupId": "sg-…", "SecurityGroupPolicySet": {"Ingress": [...], "Egress": [...]}}``
-or wrapped as the API answers: ``{"SecurityGroupId": "sg-…", "Response": {"SecurityGroupPolicySet": …}}``
-(the API's response has no group id; without one the group is called ``#<position>``).
-Field names may be in any case; empty strings and empty template objects count as
-absent, as the API returns them. Each policy needs exactly one source (``CidrBlock``,
-``Ipv6CidrBlock``, ``SecurityGroupId`` or ``AddressTemplate``) and either
-``Protocol``/``Port`` or ``ServiceTemplate``. Every problem is reported at once, each
-located as ``(<list name>, group, "Ingress"|"Egress", policy, field)``.
+A :class:`Policy` is one rule as the caller gave it (``raw`` is echoed back) with its
+meaning validated. A :class:`SecurityGroup` keeps, per direction, a :class:`RuleTable`:
+the rules compiled to tuples of integers (see ``Row``) in evaluation order, which is
+``PolicyIndex`` order (0 first) when the policies carry ``PolicyIndex`` and list order
+when none does. Policies are built from the table on demand, so a group of 1,000 rules
+costs 1,000 small tuples, not 1,000 objects, until someone asks for them.
+
+Reading the JSON is :mod:`rules.groups` (groups) and :mod:`rules.policy_reader` (one policy).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from rules.addresses import IPNetwork, parse_cidr
-from rules.errors import Loc, ProblemCollector, RuleValidationError
-from rules.services import Service, make_service, parse_rule_protocol
+from rules.addresses import MAX_KEY, IPNetwork, interval_of
+from rules.services import ALL_PORTS_SPEC, PROTOCOL_BITS, Service
 
 Direction = Literal["ingress", "egress"]
 Action = Literal["ACCEPT", "DROP"]
 DIRECTION_KEYS: dict[Direction, str] = {"ingress": "Ingress", "egress": "Egress"}
+
+# A compiled rule: (first, last, protocol bits, lowest port, highest port, port ranges or
+# None, reference flags, slot). A flow matches when first <= address key <= last, its
+# protocol bit is set, lowest <= port <= highest and (ranges is None or a range holds the
+# port); reference flags (REF_SOURCE, REF_SERVICE) mean that part is resolved through the
+# lookups instead (the row then holds "everything" for it). ``slot`` is the policy's
+# position in the caller's list.
+Row = tuple[int, int, int, int, int, tuple[tuple[int, int], ...] | None, int, int]
+REF_SOURCE, REF_SERVICE = 1, 2
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,18 @@ Source = CidrSource | GroupSource | AddressTemplateSource
 
 @dataclass(frozen=True)
 class Policy:
-    """One validated rule, with the caller's original object kept for echoing."""
+    """One validated rule, with the caller's original object kept for echoing.
+
+    Attributes:
+        group_id: The security group it belongs to.
+        direction: ``ingress`` or ``egress``.
+        position: 0-based position in the caller's list for that direction.
+        policy_index: ``PolicyIndex`` when given (rules are then matched in its order).
+        action: ``ACCEPT`` or ``DROP``.
+        service: Protocol and ports, or a protocol-port template.
+        source: The remote side: a block, a group's members or an address template.
+        raw: The policy object exactly as given.
+    """
 
     group_id: str
     direction: Direction
@@ -86,227 +104,132 @@ class Policy:
         return text
 
 
-@dataclass(frozen=True)
-class SecurityGroup:
-    """A security group's id and its policies per direction, in evaluation order."""
+def compile_policy(policy: Policy) -> Row:
+    """The row of ``policy`` (its slot is its position)."""
+    flags = 0
+    if isinstance(policy.source, CidrSource):
+        first, last = interval_of(policy.source.network)
+    else:
+        first, last, flags = 0, MAX_KEY, REF_SOURCE
+    service = policy.service
+    if isinstance(service, Service):
+        bits = PROTOCOL_BITS[service.protocol]
+        low, high, ranges = service.ports.spec()
+    else:
+        bits, (low, high, ranges) = PROTOCOL_BITS["all"], ALL_PORTS_SPEC
+        flags |= REF_SERVICE
+    return first, last, bits, low, high, ranges, flags, policy.position
 
-    id: str
-    ingress: tuple[Policy, ...]
-    egress: tuple[Policy, ...]
+
+class RuleTable:
+    """The rules of one direction of one group, compiled, in evaluation order.
+
+    Attributes:
+        group_id: The group.
+        direction: ``ingress`` or ``egress``.
+        rows: Compiled rules in evaluation order (see ``Row``).
+        by_policy_index: True when the order is ``PolicyIndex`` order, False for list order.
+    """
+
+    __slots__ = ("_build", "_policies", "by_policy_index", "direction", "group_id", "rows")
+
+    def __init__(
+        self,
+        group_id: str,
+        direction: Direction,
+        rows: Sequence[Row],
+        by_policy_index: bool,
+        build: Callable[[int], Policy],
+        size: int,
+    ) -> None:
+        self.group_id = group_id
+        self.direction = direction
+        self.rows = tuple(rows)
+        self.by_policy_index = by_policy_index
+        self._build = build
+        self._policies: list[Policy | None] = [None] * size
+
+    @classmethod
+    def of(cls, group_id: str, direction: Direction, policies: Sequence[Policy]) -> RuleTable:
+        """A table of ready policies (``PolicyIndex`` order when all of them have one)."""
+        ordered = all(p.policy_index is not None for p in policies) and bool(policies)
+        by_position = {p.position: p for p in policies}
+        rows = sorted((compile_policy(p) for p in policies), key=lambda r: _sort_key(by_position[r[-1]], ordered))
+        return cls(group_id, direction, rows, ordered, by_position.__getitem__, max(by_position, default=-1) + 1)
+
+    def policy(self, slot: int) -> Policy:
+        """The policy at ``slot`` (its position in the caller's list)."""
+        found = self._policies[slot]
+        if found is None:
+            found = self._policies[slot] = self._build(slot)
+        return found
+
+    def policies(self) -> tuple[Policy, ...]:
+        """Every policy, in evaluation order."""
+        return tuple(self.policy(row[-1]) for row in self.rows)
+
+
+def _sort_key(policy: Policy, by_index: bool) -> int:
+    return policy.policy_index if by_index and policy.policy_index is not None else policy.position
+
+
+class SecurityGroup:
+    """A security group's id and its rule tables per direction.
+
+    Build one from JSON with :func:`rules.parse_security_groups`, or from policies with
+    ``SecurityGroup(id, ingress, egress)``.
+    """
+
+    __slots__ = ("_tables", "id")
+
+    def __init__(self, id: str, ingress: Sequence[Policy] = (), egress: Sequence[Policy] = ()) -> None:
+        self.id = id
+        self._tables: dict[Direction, RuleTable] = {
+            "ingress": RuleTable.of(id, "ingress", ingress),
+            "egress": RuleTable.of(id, "egress", egress),
+        }
+
+    @classmethod
+    def from_tables(cls, group_id: str, ingress: RuleTable, egress: RuleTable) -> SecurityGroup:
+        """A group over compiled tables (what the loader builds)."""
+        group = cls.__new__(cls)
+        group.id = group_id
+        group._tables = {"ingress": ingress, "egress": egress}
+        return group
+
+    def table(self, direction: Direction) -> RuleTable:
+        """The compiled rules of one direction."""
+        return self._tables[direction]
 
     def policies(self, direction: Direction) -> tuple[Policy, ...]:
-        """The policies of one direction, top first."""
-        return self.ingress if direction == "ingress" else self.egress
+        """The policies of one direction, in evaluation order."""
+        return self._tables[direction].policies()
+
+    @property
+    def ingress(self) -> tuple[Policy, ...]:
+        """Inbound policies in evaluation order."""
+        return self.policies("ingress")
+
+    @property
+    def egress(self) -> tuple[Policy, ...]:
+        """Outbound policies in evaluation order."""
+        return self.policies("egress")
+
+    def __repr__(self) -> str:
+        counts = {d: len(t.rows) for d, t in self._tables.items()}
+        return f"SecurityGroup({self.id!r}, {counts['ingress']} ingress, {counts['egress']} egress)"
 
 
-def parse_security_groups(raw: object, loc: Loc = ("security_groups",)) -> tuple[SecurityGroup, ...]:
-    """Validate a list of security groups, in priority order.
-
-    Raises:
-        RuleValidationError: listing every bad field with its location.
-    """
-    if not isinstance(raw, list):
-        raise RuleValidationError.single(loc, "expected a list of security groups", "list_expected")
-    problems = ProblemCollector()
-    groups: list[SecurityGroup] = []
-    seen: set[str] = set()
-    for position, item in enumerate(raw):
-        try:
-            group = parse_security_group(item, position, (*loc, position))
-        except RuleValidationError as e:
-            problems.extend(e.problems)
-            continue
-        if group.id in seen:
-            problems.add(
-                (*loc, position, "SecurityGroupId"), f"{group.id} is listed twice; list each group once", "duplicate"
-            )
-        seen.add(group.id)
-        groups.append(group)
-    problems.raise_if_any()
-    return tuple(groups)
-
-
-def parse_security_group(raw: object, position: int, loc: Loc) -> SecurityGroup:
-    """Validate one security group (plain or wrapped in ``Response``).
-
-    Raises:
-        RuleValidationError: listing every bad field with its location.
-    """
-    outer = _keys(raw)
-    if outer is None:
-        raise RuleValidationError.single(loc, "expected a security group object", "object_expected")
-    inner = _keys(_get(outer, "Response")) or outer
-    group_id = _text(_get(outer, "SecurityGroupId")) or _text(_get(inner, "SecurityGroupId")) or f"#{position}"
-    policy_set = _keys(_get(inner, "SecurityGroupPolicySet"))
-    if policy_set is None:
-        raise RuleValidationError.single(
-            (*loc, "SecurityGroupPolicySet"),
-            "missing SecurityGroupPolicySet; pass the group as DescribeSecurityGroupPolicies returns it",
-            "missing",
-        )
-    problems = ProblemCollector()
-    by_direction: dict[Direction, tuple[Policy, ...]] = {}
-    for direction, key in DIRECTION_KEYS.items():
-        items = _get(policy_set, key)
-        if items is None:
-            items = []
-        if not isinstance(items, list):
-            problems.add((*loc, key), f"{key} must be a list of policies", "list_expected")
-            continue
-        policies = []
-        for i, item in enumerate(items):
-            try:
-                policies.append(parse_policy(item, group_id, direction, i, (*loc, key, i)))
-            except RuleValidationError as e:
-                problems.extend(e.problems)
-        by_direction[direction] = tuple(policies)
-    problems.raise_if_any()
-    return SecurityGroup(group_id, by_direction["ingress"], by_direction["egress"])
-
-
-def parse_policy(raw: object, group_id: str, direction: Direction, position: int, loc: Loc) -> Policy:
-    """Validate one ``SecurityGroupPolicy`` object.
-
-    Raises:
-        RuleValidationError: listing every bad field with its location.
-    """
-    fields = _keys(raw)
-    if fields is None:
-        raise RuleValidationError.single(loc, "expected a policy object", "object_expected")
-    problems = ProblemCollector()
-    results: dict[str, Any] = {}
-    readers = (("action", _action), ("policy_index", _policy_index), ("service", _service), ("source", _source))
-    for name, reader in readers:
-        try:
-            results[name] = reader(fields, loc)
-        except RuleValidationError as e:
-            problems.extend(e.problems)
-    problems.raise_if_any()
-    original = raw if isinstance(raw, Mapping) else {}
-    return Policy(
-        group_id,
-        direction,
-        position,
-        results["policy_index"],
-        results["action"],
-        results["service"],
-        results["source"],
-        dict(original),
-    )
-
-
-class _Fields:
-    """A policy's fields looked up case-insensitively, remembering the caller's spelling."""
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self._items = {str(k).lower(): (str(k), v) for k, v in raw.items()}
-
-    def get(self, name: str) -> tuple[str, Any]:
-        """The caller's key (or ``name`` when absent) and the value (None when absent)."""
-        return self._items.get(name.lower(), (name, None))
-
-
-def _keys(raw: object) -> _Fields | None:
-    return _Fields(raw) if isinstance(raw, Mapping) else None
-
-
-def _get(fields: _Fields | None, name: str) -> Any:
-    return fields.get(name)[1] if fields is not None else None
-
-
-def _text(value: object) -> str | None:
-    return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _template_id(value: object, id_key: str, group_key: str, loc: Loc) -> str | None:
-    """The one id of a template reference object, or None when it is empty."""
-    if value is None or value == "":
-        return None
-    inner = _keys(value)
-    if inner is None:
-        raise RuleValidationError.single(loc, f"expected an object with {id_key} or {group_key}", "object_expected")
-    single, group = _text(_get(inner, id_key)), _text(_get(inner, group_key))
-    if single and group:
-        raise RuleValidationError.single(loc, f"give {id_key} or {group_key}, not both", "conflicting_fields")
-    return single or group
-
-
-def _action(fields: _Fields, loc: Loc) -> str:
-    key, value = fields.get("Action")
-    text = value.strip().upper() if isinstance(value, str) else None
-    if text not in ("ACCEPT", "DROP"):
-        raise RuleValidationError.single((*loc, key), f"Action must be ACCEPT or DROP, got {value!r}", "action_invalid")
-    return text
-
-
-def _policy_index(fields: _Fields, loc: Loc) -> int | None:
-    key, value = fields.get("PolicyIndex")
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())):
-        raise RuleValidationError.single(
-            (*loc, key), f"PolicyIndex must be a whole number, got {value!r}", "index_invalid"
-        )
-    return int(value)
-
-
-def _service(fields: _Fields, loc: Loc) -> Service | ServiceTemplateRef:
-    template_key, template = fields.get("ServiceTemplate")
-    template_id = _template_id(template, "ServiceId", "ServiceGroupId", (*loc, template_key))
-    protocol_key, protocol = fields.get("Protocol")
-    port_key, port = fields.get("Port")
-    if template_id is not None:
-        port_given = port not in (None, "") and str(port).strip().lower() != "all"
-        if _text(protocol) is not None or port_given:
-            raise RuleValidationError.single(
-                (*loc, template_key), "ServiceTemplate and Protocol/Port are exclusive; keep one", "conflicting_fields"
-            )
-        return ServiceTemplateRef(template_id)
-    if _text(protocol) is None:
-        raise RuleValidationError.single(
-            (*loc, protocol_key),
-            "missing Protocol (or a ServiceTemplate); use TCP, UDP, ICMP, ICMPv6, GRE or ALL",
-            "missing",
-        )
-    return make_service(parse_rule_protocol(protocol, (*loc, protocol_key)), port, (*loc, port_key))
-
-
-def _source(fields: _Fields, loc: Loc) -> Source:
-    found: list[tuple[str, Source]] = []
-    problems = ProblemCollector()
-    for name, family in (("CidrBlock", 4), ("Ipv6CidrBlock", 6)):
-        key, value = fields.get(name)
-        if value is not None and value != "":
-            try:
-                found.append((key, CidrSource(parse_cidr(value, (*loc, key), family))))
-            except RuleValidationError as e:
-                problems.extend(e.problems)
-    key, value = fields.get("SecurityGroupId")
-    if value is not None and value != "":
-        if _text(value) is None:
-            problems.add(
-                (*loc, key), f"SecurityGroupId must be a group id such as sg-xxxxxxxx, got {value!r}", "id_invalid"
-            )
-        else:
-            found.append((key, GroupSource(str(value).strip())))
-    key, value = fields.get("AddressTemplate")
-    try:
-        template_id = _template_id(value, "AddressId", "AddressGroupId", (*loc, key))
-        if template_id is not None:
-            found.append((key, AddressTemplateSource(template_id)))
-    except RuleValidationError as e:
-        problems.extend(e.problems)
-    problems.raise_if_any()
-    if not found:
-        raise RuleValidationError.single(
-            (*loc, "CidrBlock"),
-            "the policy has no source: give CidrBlock, Ipv6CidrBlock, SecurityGroupId or AddressTemplate",
-            "missing",
-        )
-    if len(found) > 1:
-        raise RuleValidationError.single(
-            (*loc, found[1][0]),
-            f"{found[0][0]} and {found[1][0]} are exclusive; a policy has one source",
-            "conflicting_fields",
-        )
-    return found[0][1]
+def describe_policy(policy: Policy) -> str:
+    """The rule's match in words, e.g. ``TCP 22 from 0.0.0.0/0``."""
+    service = policy.service
+    what = str(service) if isinstance(service, Service) else f"services of template {service.template_id}"
+    way = "from" if policy.direction == "ingress" else "to"
+    source = policy.source
+    if isinstance(source, CidrSource):
+        where = str(source.network)
+    elif isinstance(source, GroupSource):
+        where = f"members of {source.group_id}"
+    else:
+        where = f"addresses of template {source.template_id}"
+    return f"{what} {way} {where}"

@@ -4,26 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Path, Query
 
 from api.deps import RuleEngineDep
 from api.rule_errors import located
 from api.schemas_rules import PortVerdictBody
+from api.strict_json import api_router
 from rules import parse_direction
 
-router = APIRouter(prefix="/v1/ports", tags=["ports"])
+router = api_router(prefix="/v1/ports", tags=["ports"])
 
 
 @router.get("/{protocol}/{port}", response_model=PortVerdictBody, summary="Is this port blocked upstream?")
 def port_verdict(
-    protocol: str,
-    port: str,
+    # The rules package validates the values (one message style for every caller); the
+    # schema extras only say in /openapi.json what it accepts.
+    protocol: Annotated[
+        str, Path(description="tcp or udp, any case", json_schema_extra={"pattern": "^(?:[Tt][Cc][Pp]|[Uu][Dd][Pp])$"})
+    ],
+    port: Annotated[str, Path(description="1-65535", json_schema_extra={"pattern": "^[0-9]+$"})],
     engine: RuleEngineDep,
     direction: Annotated[
         str | None,
         Query(
             description="ingress or egress; omitted: either direction (TCP 25 then answers 'restricted', "
-            "since its outbound use is restricted by default)"
+            "since its outbound use is restricted by default). Aliases such as inbound are not accepted",
+            json_schema_extra={"enum": ["ingress", "egress"]},
         ),
     ] = None,
 ) -> PortVerdictBody:

@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import Request
 
 from api.deps import RuleEngineDep
 from api.rule_errors import located
-from api.schemas_rules import DeletionCheckRequest, DeletionCheckResponse, EvaluateRequest, EvaluateResponse
+from api.schemas_rules import (
+    EVALUATE_REQUEST_SCHEMA,
+    DeletionCheckRequest,
+    DeletionCheckResponse,
+    EvaluateResponse,
+    ValidationErrorBody,
+    decode_evaluate_body,
+)
+from api.strict_json import api_router
 
-router = APIRouter(prefix="/v1/security-groups", tags=["security groups"])
+router = api_router(prefix="/v1/security-groups", tags=["security groups"])
+
+_EVALUATE_BODY = {
+    "requestBody": {"required": True, "content": {"application/json": {"schema": EVALUATE_REQUEST_SCHEMA}}}
+}
+_INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": ValidationErrorBody, "description": "A field is missing, unknown or malformed: each is named"}
+}
 
 
-@router.post("/evaluate", response_model=EvaluateResponse, summary="Would this traffic get through?")
-def evaluate(body: EvaluateRequest, engine: RuleEngineDep) -> EvaluateResponse:
-    """First match top-down across the groups in the order given, implicit deny when nothing
-    matches, then iptables (when ``iptables_save`` is given) in traffic order, then what the
-    carrier does upstream to the port. ``UNKNOWN`` when a rule that could decide refers to
-    group members or templates not given; ``missing`` says what to provide. Malformed rules
-    are a 422 naming the group, direction, rule index and field."""
+@router.post(
+    "/evaluate",
+    response_model=EvaluateResponse,
+    summary="Would this traffic get through?",
+    openapi_extra=_EVALUATE_BODY,
+    responses=_INVALID,
+)
+async def evaluate(request: Request, engine: RuleEngineDep) -> EvaluateResponse:
+    """Rules are matched by ``PolicyIndex`` (0 first; list order when no policy has one), the
+    first match deciding, across the groups in the order given (their binding order); nothing
+    matching is the implicit deny. Then iptables (when ``iptables_save`` is given) in traffic
+    order, for a new connection's first packet, then what the carrier does upstream to the
+    port. ``UNKNOWN`` when a rule that could decide refers to group members or templates not
+    given; ``missing`` lists everything needed to decide in one more request. Malformed or
+    unknown fields are a 422 naming the group, direction, rule index and field. The readings
+    chosen where Tencent Cloud's documents leave room are in docs/rules.md and in the
+    explanation."""
+    body = decode_evaluate_body(await request.body(), request.headers.get("content-type"))
     with located("body"):
-        decision = engine.evaluate_request(
-            body.security_groups,
-            body.flow.model_dump(exclude_none=True),
-            group_members=body.group_members,
-            address_templates=body.address_templates,
-            service_templates=body.service_templates,
-            iptables_save=body.iptables_save,
-        )
+        decision = engine.evaluate_body(body)
     return EvaluateResponse.of(decision)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sg_builders import flow, group, rule
 
-from rules import RuleEngine, UndecidedError, parse_flow, parse_security_groups
+from rules import RuleEngine, RuleValidationError, UndecidedError, parse_flow, parse_security_groups
 
 ALLOW_ALL = [group(ingress=[rule(protocol="ALL")], egress=[rule(protocol="ALL")])]
 IPT_DROP_22_IN = "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j DROP\nCOMMIT\n"
@@ -15,6 +15,7 @@ IPT_DROP_443_OUT = "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPU
 IPT_STATE = (
     "*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m state --state ESTABLISHED -j ACCEPT\nCOMMIT\n"
 )
+IPT_IFACE = "*filter\n:INPUT DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -i eth0 -j ACCEPT\nCOMMIT\n"
 
 
 @pytest.mark.parametrize(
@@ -119,21 +120,31 @@ IPT_STATE = (
             [("iptables", "ACCEPT", False), ("security_group", "ACCEPT", True)],
             "OUTPUT chain policy ACCEPT",
         ),
-        # iptables cannot tell (-m state): reachable unknown, the rule named.
+        # -m state is read for a new connection's first packet: ESTABLISHED does not match it.
         (
             ALLOW_ALL,
             flow(port=22),
             IPT_STATE,
             "ACCEPT",
+            False,
+            [("security_group", "ACCEPT", False), ("iptables", "DROP", True)],
+            "first packet of a new connection (state NEW)",
+        ),
+        # iptables cannot tell (an interface other than lo): reachable unknown, the rule named.
+        (
+            ALLOW_ALL,
+            flow(port=22),
+            IPT_IFACE,
+            "ACCEPT",
             None,
             [("security_group", "ACCEPT", False), ("iptables", "UNKNOWN", True)],
-            "-m state --state ESTABLISHED",
+            "network interface 'eth0'",
         ),
         # ...but if the group drops, iptables does not matter.
         (
             [group(ingress=[])],
             flow(port=22),
-            IPT_STATE,
+            IPT_IFACE,
             "DROP",
             False,
             [("security_group", "DROP", True), ("iptables", "UNKNOWN", False)],
@@ -180,3 +191,38 @@ def test_yes_no_helper(engine: RuleEngine) -> None:
 def test_port_verdict_is_attached_for_tcp_and_udp_only(engine: RuleEngine) -> None:
     assert engine.evaluate_request(ALLOW_ALL, flow(port=8080)).port_verdict is not None
     assert engine.evaluate_request(ALLOW_ALL, flow(protocol="icmp", port=None)).port_verdict is None
+
+
+@pytest.mark.parametrize(
+    ("groups", "the_flow", "reachable", "reading"),
+    [
+        # docs/rules.md, "Outbound TCP 25": the default applies, and the explanation says what if unblocked.
+        (ALLOW_ALL, flow("egress", port=25), False, "The request cannot say whether outbound TCP 25 was unblocked"),
+        # "Carrier blocks for private sources": noted, not applied.
+        (
+            ALLOW_ALL,
+            flow(port=445, remote="100.64.0.8"),
+            True,
+            "carrier blocks concern traffic over the public Internet",
+        ),
+        # "Several security groups": binding order, first match decides.
+        (
+            [group("sg-a", ingress=[rule(port="80")]), group("sg-b", ingress=[rule("DROP", "ALL")])],
+            flow(port=80),
+            True,
+            "the first rule that matches in any of them decides",
+        ),
+    ],
+)
+def test_readings_are_said_where_they_decide(
+    engine: RuleEngine, groups: list[Any], the_flow: dict[str, Any], reachable: bool, reading: str
+) -> None:
+    d = engine.evaluate_request(groups, the_flow)
+    assert d.reachable is reachable
+    assert reading in d.explanation and "docs/rules.md" in d.explanation
+
+
+def test_a_policy_without_a_source_is_refused_not_read_as_everywhere(engine: RuleEngine) -> None:
+    # docs/rules.md, "A policy with no source field".
+    with pytest.raises(RuleValidationError, match="not read as 'everywhere'"):
+        engine.evaluate_request([group(ingress=[{"Protocol": "TCP", "Port": "22", "Action": "ACCEPT"}])], flow())

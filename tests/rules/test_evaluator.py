@@ -40,7 +40,7 @@ ACCEPT_ALL = rule("ACCEPT", "ALL", "ALL")
             flow(),
             "DROP",
             0,
-            "across groups in the order given (sg-a, sg-b)",
+            "Order given: sg-a, sg-b",
         ),
         # ...and a later group's rule decides when earlier groups have no match.
         (
@@ -92,7 +92,9 @@ def test_first_match(
         (rule(Ipv6CidrBlock="2001:db8::/32"), "2001:db8:1::5", "tcp", "ACCEPT"),
         (rule(Ipv6CidrBlock="2001:db8::/32"), "2001:db9::5", "tcp", "DROP"),
         (rule(protocol="ICMPv6", Ipv6CidrBlock="::/0"), "2001:db8::1", "icmpv6", "ACCEPT"),
-        (rule(protocol="ICMP", Ipv6CidrBlock="::/0"), "2001:db8::1", "icmpv6", "DROP"),  # ICMP is not ICMPv6
+        (rule(protocol="ICMP"), "10.0.0.1", "icmp", "ACCEPT"),
+        (rule(protocol="ALL", Ipv6CidrBlock="::/0"), "2001:db8::1", "icmpv6", "ACCEPT"),
+        (rule(protocol="GRE", Ipv6CidrBlock="::/0"), "2001:db8::1", "icmpv6", "DROP"),  # GRE is not ICMPv6
         (rule(CidrBlock="203.0.113.7"), "203.0.113.7", "tcp", "ACCEPT"),  # a bare address is a /32
     ],
 )
@@ -291,3 +293,99 @@ def test_decision_carries_the_policy_as_given(engine: RuleEngine) -> None:
     d = engine.evaluate_request([group(ingress=[policy])], flow())
     assert d.decided_by is not None and d.decided_by.raw == policy and d.decided_by.index == 7
     assert "(PolicyIndex 7) 'ssh'" in d.explanation
+
+
+def indexed(index: int, action: str, **source: Any) -> dict[str, Any]:
+    return {**rule(action, "ALL", "ALL", **source), "PolicyIndex": index}
+
+
+@pytest.mark.parametrize(
+    ("policies", "action", "position", "explanation_part"),
+    [
+        # Issue 11, defect 2: PolicyIndex 0 is the top whatever the list order.
+        ([indexed(1, "DROP"), indexed(0, "ACCEPT")], "ACCEPT", 1, "matched by PolicyIndex (0 first)"),
+        ([indexed(0, "DROP"), indexed(1, "ACCEPT")], "DROP", 0, "(PolicyIndex 0)"),
+        # Gaps are fine: only the order matters.
+        ([indexed(7, "ACCEPT"), indexed(3, "DROP")], "DROP", 1, "sg-1 Ingress rule #1 (PolicyIndex 3)"),
+        # Without PolicyIndex the list order decides, and the explanation says so.
+        ([rule("DROP", "ALL"), rule("ACCEPT", "ALL")], "DROP", 0, "No PolicyIndex was given"),
+    ],
+)
+def test_policy_index_decides_the_order(
+    engine: RuleEngine, policies: list[Any], action: str, position: int, explanation_part: str
+) -> None:
+    d = engine.evaluate_request([group(ingress=policies)], flow(port=80))
+    assert d.action == action
+    assert d.decided_by is not None and d.decided_by.position == position
+    assert explanation_part in d.explanation
+
+
+@pytest.mark.parametrize(
+    ("block", "remote", "action"),
+    [
+        # Issue 11, defect 1: a block whose network address is 0.0.0.0 is not everything.
+        ("0.0.0.0/8", "1.2.3.4", "DROP"),
+        ("0.0.0.0/8", "0.1.2.3", "ACCEPT"),
+        ("0.0.0.0/1", "127.255.255.255", "ACCEPT"),
+        ("0.0.0.0/1", "128.0.0.0", "DROP"),
+        ("14.71.26.129/1", "1.2.3.4", "ACCEPT"),  # host bits set: 0.0.0.0/1
+        ("14.71.26.129/1", "200.1.1.1", "DROP"),
+        ("0.0.0.0/0", "200.1.1.1", "ACCEPT"),
+        ("0.0.0.0", "0.0.0.1", "DROP"),  # a bare address is a /32
+        ("10.0.0.0/31", "10.0.0.1", "ACCEPT"),
+        ("10.0.0.0/31", "10.0.0.2", "DROP"),
+    ],
+)
+def test_blocks_mean_what_they_say(engine: RuleEngine, block: str, remote: str, action: str) -> None:
+    sources: list[dict[str, Any]] = [
+        {"CidrBlock": block},
+        {"AddressTemplate": {"AddressId": "ipm-a", "AddressGroupId": ""}},
+        {"SecurityGroupId": "sg-x"},
+    ]
+    maps = {"address_templates": {"ipm-a": [block]}, "group_members": {"sg-x": [block]}}
+    for source in sources:
+        d = engine.evaluate_request([group(ingress=[rule("ACCEPT", "ALL", **source)])], flow(remote=remote), **maps)
+        assert d.action == action, source
+        assert ("0.0.0.0/0" in d.explanation) == (block == "0.0.0.0/0" and "CidrBlock" in source)
+
+
+def template_rule(template_id: str, action: str) -> dict[str, Any]:
+    return {
+        "Protocol": "ALL",
+        "Port": "ALL",
+        "AddressTemplate": {"AddressId": template_id, "AddressGroupId": ""},
+        "Action": action,
+    }
+
+
+@pytest.mark.parametrize(
+    ("policies", "missing"),
+    [
+        # Issue 11, defect 4: every unresolved rule that could still decide is listed at once,
+        # including the DROP between two ACCEPTs (its action equals the fall-through).
+        (
+            [template_rule("ipm-a", "ACCEPT"), template_rule("ipm-b", "DROP"), template_rule("ipm-c", "ACCEPT")],
+            ["address_templates[ipm-a]", "address_templates[ipm-b]", "address_templates[ipm-c]"],
+        ),
+        # A rule after the last one that could change the action is not needed.
+        (
+            [template_rule("ipm-a", "ACCEPT"), template_rule("ipm-b", "DROP"), rule("DROP", "ALL")],
+            ["address_templates[ipm-a]"],
+        ),
+        # An unresolved DROP before an unresolved ACCEPT can still decide: both are listed.
+        (
+            [template_rule("ipm-a", "DROP"), template_rule("ipm-b", "ACCEPT")],
+            ["address_templates[ipm-a]", "address_templates[ipm-b]"],
+        ),
+    ],
+)
+def test_missing_lists_everything_needed_in_one_round(
+    engine: RuleEngine, policies: list[Any], missing: list[str]
+) -> None:
+    d = engine.evaluate_request([group(ingress=policies)], flow())
+    assert d.action == "UNKNOWN" and list(d.group.missing) == missing
+    assert f"Provide {', '.join(missing)} to decide" in d.explanation
+    for contents in (["203.0.113.7"], []):  # whatever the templates hold, one more request decides
+        templates = {m.removeprefix("address_templates[").rstrip("]"): contents for m in missing}
+        again = engine.evaluate_request([group(ingress=policies)], flow(), address_templates=templates)
+        assert again.action in ("ACCEPT", "DROP"), again.explanation

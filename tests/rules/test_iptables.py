@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
 
-from rules import RuleValidationError, evaluate_iptables, parse_flow, parse_iptables_save
+from rules import (
+    Chain,
+    Condition,
+    IptablesRule,
+    IptablesRuleset,
+    RuleValidationError,
+    evaluate_iptables,
+    parse_flow,
+    parse_iptables_save,
+)
+from rules.services import PortSet
 
 
 def dump(*rules: str, input_policy: str = "DROP", output_policy: str = "ACCEPT", chains: str = "") -> str:
@@ -112,6 +123,46 @@ def decide(text: str, **flow: Any) -> Any:
         # lo only carries loopback traffic, so -i lo cannot match a remote host.
         (dump("-A INPUT -i lo -j ACCEPT"), {}, "DROP", "chain policy"),
         (dump("-A INPUT ! -i lo -p tcp --dport 22 -j ACCEPT"), {}, "ACCEPT", "! -i lo"),
+        # Connection state: the question is a new connection's first packet (state NEW).
+        (
+            dump("-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT"),
+            {"port": 80},
+            "DROP",
+            "the INPUT chain policy DROP applies. Connection-state matches",
+        ),
+        (
+            dump("-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT"),
+            {},
+            "ACCEPT",
+            "--dport 22 -j ACCEPT",
+        ),
+        (dump("-A INPUT -m conntrack --ctstate NEW -j ACCEPT"), {}, "ACCEPT", "state NEW"),
+        (dump("-A INPUT -m conntrack ! --ctstate NEW -j ACCEPT"), {}, "DROP", "chain policy DROP"),
+        (dump("-A INPUT -m conntrack --ctstate INVALID -j DROP", input_policy="ACCEPT"), {}, "ACCEPT", "policy"),
+        (dump("-A INPUT -p udp -m conntrack --ctstate NEW -j ACCEPT"), {}, "DROP", "chain policy DROP"),
+        (dump("-A INPUT -p tcp --syn -j ACCEPT"), {}, "ACCEPT", "--syn"),  # the first packet is a SYN
+        # Non-terminating targets: the walk goes on.
+        (dump("-A INPUT -p tcp --dport 22 -j MARK --set-mark 1", "-A INPUT -j REJECT"), {}, "REJECT", "-j REJECT"),
+        # -g: go to the chain; coming back from it skips the chain that went there.
+        (dump("-A INPUT -g CHK", "-A CHK -j ACCEPT", chains="CHK"), {}, "ACCEPT", "-A CHK -j ACCEPT"),
+        (
+            dump("-A INPUT -g CHK", "-A INPUT -j ACCEPT", "-A CHK -j RETURN", chains="CHK"),
+            {},
+            "DROP",
+            "chain policy DROP",
+        ),
+        (
+            dump("-A INPUT -j A", "-A INPUT -j ACCEPT", "-A A -g B", "-A A -j DROP", "-A B -j RETURN", chains="A B"),
+            {},
+            "ACCEPT",
+            "-A INPUT -j ACCEPT",
+        ),
+        # A port test never matches a packet without ports, negated or not.
+        (dump("-A INPUT ! --dport 22 -j ACCEPT"), {"protocol": "icmp", "port": None}, "DROP", "chain policy DROP"),
+        # Readers of other tools write a port without -p for "TCP or UDP" (ufw's `22 ALLOW IN`).
+        (dump("-A INPUT --dport 22 -j ACCEPT"), {"protocol": "udp"}, "ACCEPT", "--dport 22"),
+        # multiport --ports: either port; the destination port settles a match.
+        (dump("-A INPUT -p tcp -m multiport --ports 22,80 -j ACCEPT"), {}, "ACCEPT", "--ports 22,80"),
         # Counters from iptables-save -c are ignored.
         (dump("[3:180] -A INPUT -p tcp --dport 22 -j ACCEPT"), {}, "ACCEPT", "matches"),
         # No filter table at all: the kernel's default ACCEPT.
@@ -127,23 +178,15 @@ def test_supported_subset(text: str, flow: dict[str, Any], action: str, explanat
 @pytest.mark.parametrize(
     ("text", "flow", "action", "explanation_part"),
     [
-        # The classic first rule: -m state could ACCEPT this flow, and the policy would DROP it.
+        # Unsupported, but its supported tests rule the flow out: no effect.
+        (dump("-A INPUT -p udp -m iprange --src-range 1.1.1.1-1.1.1.9 -j ACCEPT"), {}, "DROP", "chain policy DROP"),
+        # ...and when they do not, the rule is named.
         (
-            dump("-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -p tcp --dport 80 -j ACCEPT"),
+            dump("-A INPUT -m iprange --src-range 1.1.1.1-1.1.1.9 -j ACCEPT"),
             {},
             "UNKNOWN",
-            "uses -m state --state RELATED,ESTABLISHED, which this checker does not evaluate",
+            "uses -m iprange --src-range 1.1.1.1-1.1.1.9, which this checker does not evaluate",
         ),
-        (dump("-A INPUT -m conntrack --ctstate INVALID -j DROP"), {"port": 22}, "DROP", "chain policy DROP"),
-        # Same -m state rule, but the flow is accepted anyway: it cannot change the verdict.
-        (
-            dump("-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT", "-A INPUT -p tcp --dport 22 -j ACCEPT"),
-            {},
-            "ACCEPT",
-            "--dport 22 -j ACCEPT",
-        ),
-        # Unsupported, but its supported tests rule the flow out: no effect.
-        (dump("-A INPUT -p udp -m conntrack --ctstate NEW -j ACCEPT"), {}, "DROP", "chain policy DROP"),
         # Interfaces other than lo cannot be told from a flow.
         (dump("-A INPUT -i eth0 -p tcp --dport 22 -j ACCEPT"), {}, "UNKNOWN", "network interface 'eth0'"),
         # --sport is not fixed by a flow.
@@ -152,15 +195,19 @@ def test_supported_subset(text: str, flow: dict[str, Any], action: str, explanat
         (dump("-A INPUT -d 10.0.0.5 -j ACCEPT"), {}, "UNKNOWN", "flow.local was not given"),
         # ...which settles it when given.
         (dump("-A INPUT -d 10.0.0.5 -j ACCEPT"), {"local": "10.0.0.5"}, "ACCEPT", "-d 10.0.0.5"),
-        # Unsupported target and goto.
-        (dump("-A INPUT -p tcp --dport 22 -j MARK --set-mark 1", "-A INPUT -j DROP"), {}, "UNKNOWN", "-j MARK"),
-        (dump("-A INPUT -g CHK", "-A CHK -j ACCEPT", chains="CHK"), {}, "UNKNOWN", "-g CHK"),
-        # An unknown jump into a user chain could do anything.
+        # An unsupported target: its effect cannot be told.
         (
-            dump("-A INPUT -m state --state NEW -j CHK", "-A CHK -j DROP", input_policy="ACCEPT", chains="CHK"),
+            dump("-A INPUT -p tcp --dport 22 -j NFQUEUE --queue-num 1", "-A INPUT -j DROP"),
             {},
             "UNKNOWN",
-            "may change the verdict",
+            "uses -j NFQUEUE, which this checker does not evaluate",
+        ),
+        # An unsettled jump into a user chain that drops, before the policy ACCEPT.
+        (
+            dump("-A INPUT -i eth0 -j CHK", "-A CHK -j DROP", input_policy="ACCEPT", chains="CHK"),
+            {},
+            "UNKNOWN",
+            "if it matches, the verdict becomes DROP",
         ),
         # An IPv4 dump says nothing about IPv6 traffic.
         (
@@ -193,6 +240,11 @@ def test_unsupported_is_unknown_only_when_it_could_matter(
         (dump("iptables -A INPUT -j ACCEPT"), 10, "pass the output of iptables-save unchanged"),
         (dump("-A INPUT -j A", "-A A -j B", "-A B -j A", chains="A B"), 14, "jump loop INPUT -> A -> B -> A"),
         (dump("-A INPUT -s 10.0.0.0/8 -j ACCEPT", "-A INPUT -s 2001:db8::/32 -j ACCEPT"), 11, "IPv4 and IPv6"),
+        (dump("-A INPUT -m state --state NEW,BOGUS -j ACCEPT"), 10, "unknown connection state BOGUS"),
+        (dump("-A INPUT -m state -j ACCEPT"), 10, "-m state needs --state"),
+        (dump("-A INPUT --state NEW -j ACCEPT"), 10, "--state needs -m state before it"),
+        (dump("-A INPUT -s ' 10.0.0.1' -j ACCEPT"), 10, "not a CIDR block"),
+        (dump(input_policy="RETURN"), 7, "must be ACCEPT or DROP"),
     ],
 )
 def test_malformed_dumps_name_the_line(text: str, line: int, msg_part: str) -> None:
@@ -200,3 +252,39 @@ def test_malformed_dumps_name_the_line(text: str, line: int, msg_part: str) -> N
         parse_iptables_save(text)
     assert caught.value.problems[0].loc == ("iptables_save", line)
     assert msg_part in caught.value.problems[0].msg
+
+
+def test_both_combinations_blocking_is_not_reachable_but_unknown_action() -> None:
+    # DROP or REJECT, whichever the interface makes it: blocked either way.
+    d = decide(dump("-A INPUT -i eth0 -j REJECT"))
+    assert d.action == "UNKNOWN" and d.passes is False and "Either way the traffic is blocked" in d.explanation
+
+
+def test_a_rule_met_twice_is_assumed_the_same_both_times() -> None:
+    # CHK is entered twice; its -i eth0 rule either matches both times or neither.
+    text = dump("-A INPUT -j CHK", "-A INPUT -j CHK", "-A INPUT -j ACCEPT", "-A CHK -i eth0 -j RETURN", chains="CHK")
+    d = decide(text)
+    assert d.action == "ACCEPT" and d.passes is True
+
+
+def test_the_tool_is_named_in_explanations() -> None:
+    ruleset = dataclasses.replace(parse_iptables_save(dump("-A INPUT -p tcp --dport 22 -j ACCEPT")), tool="ufw")
+    body = {"direction": "ingress", "protocol": "tcp", "port": 22, "remote": "203.0.113.7"}
+    d = evaluate_iptables(ruleset, parse_flow(body))
+    assert d.explanation.startswith("ufw rule line 10 `-A INPUT -p tcp --dport 22 -j ACCEPT`")
+
+
+def test_rules_can_be_built_directly() -> None:
+    # Readers of other tools' output build the model themselves.
+    rule = IptablesRule(
+        5, "INPUT", "22/tcp ALLOW IN Anywhere", (Condition("dport", False, PortSet(((22, 22),))),), "ACCEPT", ()
+    )
+    chains = {
+        "INPUT": Chain("INPUT", "DROP", (rule,)),
+        "OUTPUT": Chain("OUTPUT", "ACCEPT", ()),
+    }
+    ruleset = IptablesRuleset(chains, None, tool="ufw")
+    body = {"direction": "ingress", "protocol": "tcp", "port": 22, "remote": "203.0.113.7"}
+    d = evaluate_iptables(ruleset, parse_flow(body))
+    assert d.action == "ACCEPT" and d.decided_by == rule
+    assert "ufw rule line 5 `22/tcp ALLOW IN Anywhere`" in d.explanation

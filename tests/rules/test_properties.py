@@ -36,22 +36,18 @@ SERVICES = st.one_of(
 @st.composite
 def valid_policies(draw: st.DrawFn) -> dict[str, Any]:
     """Well-formed policies: one source, a protocol with fitting ports or a service template."""
-    source = draw(
-        st.sampled_from(
-            [
-                {"CidrBlock": "0.0.0.0/0"},
-                {"CidrBlock": "10.0.0.0/8"},
-                {"CidrBlock": "203.0.113.0/28"},
-                {"Ipv6CidrBlock": "::/0"},
-                {"Ipv6CidrBlock": "2001:db8::/32"},
-                {"SecurityGroupId": "sg-x"},
-                {"SecurityGroupId": "sg-a"},
-                {"AddressTemplate": {"AddressId": "ipm-1", "AddressGroupId": ""}},
-                {"AddressTemplate": {"AddressId": "", "AddressGroupId": "ipmg-1"}},
-            ]
-        )
-    )
     protocol = draw(st.sampled_from(["TCP", "udp", "ICMP", "ICMPv6", "GRE", "ALL", None]))
+    sources: list[dict[str, Any]] = [
+        {"SecurityGroupId": "sg-x"},
+        {"SecurityGroupId": "sg-a"},
+        {"AddressTemplate": {"AddressId": "ipm-1", "AddressGroupId": ""}},
+        {"AddressTemplate": {"AddressId": "", "AddressGroupId": "ipmg-1"}},
+    ]
+    if protocol != "ICMPv6":  # Tencent Cloud refuses ICMPv6 with an IPv4 block, and ICMP with an IPv6 one
+        sources += [{"CidrBlock": "0.0.0.0/0"}, {"CidrBlock": "10.0.0.0/8"}, {"CidrBlock": "203.0.113.0/28"}]
+    if protocol != "ICMP":
+        sources += [{"Ipv6CidrBlock": "::/0"}, {"Ipv6CidrBlock": "2001:db8::/32"}]
+    source = draw(st.sampled_from(sources))
     if protocol is None:
         service: dict[str, Any] = {"ServiceTemplate": {"ServiceId": "", "ServiceGroupId": "ppmg-1"}}
     elif protocol.lower() in ("tcp", "udp"):
@@ -59,7 +55,22 @@ def valid_policies(draw: st.DrawFn) -> dict[str, Any]:
     else:
         service = {"Protocol": protocol, "Port": "ALL"}
     action = draw(st.sampled_from(["ACCEPT", "DROP", "accept"]))
-    return {**source, **service, "Action": action, "PolicyIndex": draw(st.integers(0, 99))}
+    return {**source, **service, "Action": action}
+
+
+def with_indexes(policies: list[dict[str, Any]], indexes: list[int] | None) -> list[dict[str, Any]]:
+    """PolicyIndex on every policy (distinct, in any order) or on none, as a valid group has them."""
+    if indexes is None:
+        return policies
+    return [{**p, "PolicyIndex": i} for p, i in zip(policies, indexes, strict=False)]
+
+
+def indexed_lists(policy: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[list[dict[str, Any]]]:
+    return st.builds(
+        with_indexes,
+        st.lists(policy, max_size=5),
+        st.one_of(st.none(), st.permutations(list(range(5)))),
+    )
 
 
 @st.composite
@@ -84,7 +95,7 @@ def groups_of(policy: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[li
     group = st.fixed_dictionaries(
         {
             "SecurityGroupPolicySet": st.fixed_dictionaries(
-                {"Ingress": st.lists(policy, max_size=5), "Egress": st.lists(policy, max_size=5)}
+                {"Ingress": indexed_lists(policy), "Egress": indexed_lists(policy)}
             ),
         }
     )
