@@ -13,6 +13,8 @@ COPY helpdesk helpdesk
 COPY deflection deflection
 COPY contract contract
 COPY evidence evidence
+COPY diagnosis diagnosis
+COPY account account
 # The deflection store's Alembic migrations, found in the working directory at start.
 COPY migrations migrations
 # var/handoff-outbox: hand-offs kept while the database is down (a volume in docker-compose.yml;

@@ -12,6 +12,7 @@ from api.problems import ApiError
 from api.services import Services
 from deflection import DeflectionStore
 from deflection.handoffs import HandoffDesk
+from diagnosis import Diagnoser
 from index import EncodeBatcher, Retriever
 from knowledge import KnowledgeBase
 from rules import RuleEngine
@@ -34,6 +35,10 @@ def get_retriever(services: Annotated[Services, Depends(get_services)]) -> Retri
 
 def get_rule_engine(services: Annotated[Services, Depends(get_services)]) -> RuleEngine:
     return services.rules
+
+
+def get_diagnoser(services: Annotated[Services, Depends(get_services)]) -> Diagnoser:
+    return services.diagnoser
 
 
 def get_batcher(services: Annotated[Services, Depends(get_services)]) -> EncodeBatcher:
@@ -98,3 +103,4 @@ BatcherDep = Annotated[EncodeBatcher, Depends(get_batcher)]
 HandoffsDep = Annotated[HandoffDesk, Depends(get_handoffs)]
 DeflectionDep = Annotated[DeflectionStore, Depends(get_deflection)]
 RuleEngineDep = Annotated[RuleEngine, Depends(get_rule_engine)]
+DiagnoserDep = Annotated[Diagnoser, Depends(get_diagnoser)]

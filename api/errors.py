@@ -23,6 +23,7 @@ from deflection import (
     StoreUnavailableError,
     SuggestionConflictError,
 )
+from diagnosis import CaseValidationError, PasteTooLongError, VocabularyError
 from index import RetrievalError
 from knowledge import EntryNotFoundError, KnowledgeError
 
@@ -39,6 +40,7 @@ _DOMAIN: tuple[tuple[type[Exception], int, str], ...] = (
     (StoreUnavailableError, 503, "unavailable"),
     (KnowledgeError, 503, "unavailable"),
     (RetrievalError, 503, "unavailable"),
+    (VocabularyError, 503, "unavailable"),
 )
 
 
@@ -64,10 +66,21 @@ def register_error_handlers(app: FastAPI) -> None:
         kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, [Problem(str(detail), kind)], exc.headers)
 
+    async def invalid_case(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, CaseValidationError)
+        return error_response(422, [Problem(p.msg, p.type, ("body", "case", *p.loc)) for p in exc.problems])
+
+    async def paste_too_long(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, PasteTooLongError)
+        msg = f"the text is {exc.length} characters long; at most {exc.limit} are read. {exc.advice}"
+        return error_response(413, [Problem(msg, "too_long", ("body", "text"))])
+
     async def database_down(_: Request, exc: Exception) -> JSONResponse:
         return error_response(503, [Problem(DATABASE_DOWN, "unavailable")])
 
     app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(CaseValidationError, invalid_case)
+    app.add_exception_handler(PasteTooLongError, paste_too_long)
     app.add_exception_handler(HTTPException, http_error)
     for error, status, kind in _DOMAIN:
         app.add_exception_handler(error, _domain_handler(status, kind))

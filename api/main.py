@@ -13,6 +13,7 @@ from api.routes import (
     admin,
     answer,
     dashboard,
+    diagnose,
     docs,
     events,
     faq,
@@ -56,5 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events.router)
     app.include_router(admin.router)
     app.include_router(widget.router)
+    app.include_router(diagnose.router)
     app.include_router(docs.router)
     return app

@@ -47,8 +47,10 @@ from helpdesk.settings import Settings
 PROTECTED_PREFIXES = ("/v1/admin", "/v1/events")
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Public routes whose bodies are legitimately large: a host's whole ``iptables-save`` (up to
-# 1,000,000 characters, see api/schemas_rules.py) and up to 50 security groups.
-LARGE_BODY_PATHS = {"/v1/security-groups/evaluate": 2 * 1024 * 1024}
+# 1,000,000 characters, rules.MAX_IPTABLES_CHARS) and up to 50 security groups.
+# A diagnosis carries its case (up to 60,000 characters of evidence) and a message of up to
+# 20,000 characters, which JSON's \uXXXX escapes of Chinese can triple.
+LARGE_BODY_PATHS = {"/v1/security-groups/evaluate": 2 * 1024 * 1024, "/v1/diagnose": 256 * 1024}
 MAX_TRACKED_CLIENTS = 50_000  # bounds memory when many addresses (or a spoofing proxy) call
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from deflection import DeflectionStore, StoreGate, WebhookDeliverer
 from deflection.handoff_outbox import HandoffOutbox
 from deflection.handoffs import HandoffDesk
+from diagnosis import Diagnoser
 from helpdesk.settings import Settings
 from index import EncodeBatcher, Retriever, make_embedder, open_or_build
 from knowledge import KnowledgeBase, load_knowledge
@@ -28,6 +29,7 @@ class Services:
     store: StoreGate
     handoffs: HandoffDesk  # stores tickets, or keeps them on disk while the database is down
     batcher: EncodeBatcher
+    diagnoser: Diagnoser
     started_at: float = field(default_factory=time.time)
 
     @property
@@ -71,4 +73,7 @@ def load_services(settings: Settings) -> Services:
     desk = HandoffDesk(store.store.tickets, deliverer, outbox, store_ready=lambda: store.ready)
     store.open(on_ready=desk.start)
     batcher = EncodeBatcher(retriever.embedder)  # questions asked together share one forward pass
-    return Services(settings, kb, retriever, RuleEngine.from_knowledge(kb), store, desk, batcher)
+    rules = RuleEngine.from_knowledge(kb)
+    # The troubleshooting data is checked at start: bad data stops the app with file and item named.
+    diagnoser = Diagnoser.from_knowledge(kb, rules)
+    return Services(settings, kb, retriever, rules, store, desk, batcher, diagnoser)

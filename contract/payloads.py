@@ -118,7 +118,12 @@ CheckStatus = Literal["passed", "failed", "unknown", "todo"]
 
 
 class CheckItem(TypedDict, total=False):
-    """One check of a connectivity case, in the order to make them."""
+    """One check of a connectivity case, in the order to make them.
+
+    ``status``: passed / failed (what pasted shows), unknown (made, but it cannot tell, or
+    the user says it was done without pasting it), todo (not made yet). ``detail`` is the
+    rule engine's reason when evidence settled it.
+    """
 
     id: str
     status: CheckStatus
@@ -126,6 +131,7 @@ class CheckItem(TypedDict, total=False):
     why: str
     how: str
     paste: str
+    detail: str
 
 
 class FixCommand(TypedDict):
@@ -143,29 +149,53 @@ class FixItem(TypedDict, total=False):
     commands: list[FixCommand]
 
 
+class FlowItem(TypedDict, total=False):
+    """The traffic a verdict is about (the rule engine's flow)."""
+
+    direction: Literal["ingress", "egress"]
+    protocol: str
+    port: int | None
+    remote: str
+
+
 class DecidedBy(TypedDict, total=False):
     """The fact that decides: a rule as the user wrote it, a chain rule, a socket line."""
 
-    source: str  # security_group | iptables | nft | ufw | firewalld | netsh | listener | port_policy | account
-    label: str  # e.g. "sg-1 Ingress PolicyIndex 0", "INPUT line 4"
+    source: str  # security_group | iptables | ip6tables | nft | ufw | firewalld | listener | port_policy | statement
+    label: str  # e.g. "sg-1 inbound rules PolicyIndex 0", "iptables chain INPUT, rule 4 (line 9 of the paste)"
     text: str  # the rule or line as the user wrote it
+    reason: str  # the rule engine's explanation (English)
+    flow: FlowItem | None
+
+
+class DiagnosisTarget(TypedDict, total=False):
+    """What the case is about."""
+
+    service: str | None
+    ports: list[int]
+    protocols: list[str]
+    direction: Literal["ingress", "egress"]
+    source: Literal["unknown", "client", "internet", "vpc"]
+    address: str | None
 
 
 class DiagnosisPayload(_Base, total=False):
     """A connection problem worked through.
 
-    ``cause`` is an id of the engine's vocabulary (null while undecided); ``needs`` says
-    what to paste next.
+    ``cause`` is an id of the engine's vocabulary (docs/troubleshooting.md), null while
+    undecided (the checks say what to do next); ``unknown`` when every check is done and
+    none found the cause. ``needs`` says what to paste next.
     """
 
     cause: str | None
+    title: str | None
     summary: str
     decided_by: DecidedBy | None
     checks: list[CheckItem]
     fix: FixItem | None
     faq_ids: list[str]
     needs: list[str]
-    target: dict[str, object]
+    target: DiagnosisTarget
 
 
 class HandoffPayload(_Base, total=False):

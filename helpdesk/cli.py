@@ -25,6 +25,7 @@ db_app = typer.Typer(help="The deflection store: migrations and demo data.", no_
 app.add_typer(db_app, name="db")
 console = Console()
 DEFAULT_EVAL = Path("tests/data/eval.jsonl")
+DEFAULT_DIAGNOSIS_EVAL = Path("tests/data/diagnosis_dev.jsonl")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -281,6 +282,40 @@ def eval_command(
     console.print(table)
     if show_misses:
         for miss in slices["all"].misses:
+            console.print(f"  {miss}")
+
+
+@app.command("eval-diagnosis")
+def eval_diagnosis(
+    path: Annotated[Path, typer.Argument(help="Labelled .jsonl conversations")] = DEFAULT_DIAGNOSIS_EVAL,
+    show_misses: Annotated[bool, typer.Option("--misses")] = False,
+) -> None:
+    """Troubleshooting: cause accuracy and first-check accuracy, split by language."""
+    from diagnosis import Diagnoser, DiagnosisError
+    from diagnosis.devset import evaluate, load_devset
+    from knowledge import KnowledgeError, load_knowledge
+
+    try:
+        diagnoser = Diagnoser.from_knowledge(load_knowledge(get_settings().knowledge_dir))
+        cases = load_devset(path, diagnoser)
+        scores = evaluate(diagnoser, cases)
+    except (KnowledgeError, DiagnosisError) as e:
+        raise _fail(str(e)) from e
+    table = Table(
+        "lang", "cause acc", "causes", "first-check acc", "first checks", title=f"{path} ({len(cases)} cases)"
+    )
+    for lang in sorted(scores, key=lambda k: (k == "all", k)):
+        s = scores[lang]
+        table.add_row(
+            lang,
+            f"{s.cause_accuracy:.1%}",
+            f"{s.cause_right}/{s.cause_total}",
+            f"{s.check_accuracy:.1%}",
+            f"{s.check_right}/{s.check_total}",
+        )
+    console.print(table)
+    if show_misses:
+        for miss in scores["all"].misses:
             console.print(f"  {miss}")
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from api.strict_json import StrictJSONRoute
 from tests.api.conftest import ADMIN_HEADERS
 
 JSON = {"Content-Type": "application/json"}
@@ -62,6 +66,22 @@ def test_one_odd_question_does_not_fail_the_others_asked_with_it(client: TestCli
     with ThreadPoolExecutor(8) as pool:
         statuses = list(pool.map(ask, range(48)))
     assert statuses.count(422) == 1 and statuses.count(200) == 47
+
+
+def _api_routes(routes: Iterable[Any]) -> Iterator[APIRoute]:
+    """Every API route, also inside included routers (FastAPI keeps them nested)."""
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from _api_routes(route.original_router.routes)
+        elif isinstance(route, APIRoute):
+            yield route
+
+
+def test_every_api_route_reads_json_strictly(client: TestClient) -> None:
+    routes = list(_api_routes(client.app.routes))  # type: ignore[attr-defined]
+    assert len(routes) > 20  # the walk found the routes
+    loose = sorted(r.path for r in routes if not isinstance(r, StrictJSONRoute))
+    assert not loose, f"routes made without api.strict_json.api_router: {loose}"
 
 
 def test_admin_routes_too(client: TestClient) -> None:
