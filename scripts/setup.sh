@@ -74,6 +74,23 @@ if [[ $DEV == 1 ]] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/de
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
 fi
 
+# --- firewall and socket tools for the evidence readers' tests -------------------------
+# tests/evidence produce real iptables, nft, ss, netstat, ufw and firewalld output in a
+# throwaway network namespace (and mount namespace for ufw/firewalld); nothing touches the
+# host's own firewall. policy-rc.d keeps the firewalld package from starting its daemon.
+FIREWALL_TOOLS=(iptables nftables iproute2 net-tools ufw firewalld)
+if [[ $DEV == 1 && $(id -u) == 0 ]] && ! { command -v nft && command -v ufw && command -v firewall-offline-cmd \
+     && command -v netstat && command -v iptables-save; } >/dev/null 2>&1; then
+  say "firewall and socket tools (Debian packages) for the evidence readers' tests"
+  guard=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${FIREWALL_TOOLS[@]}" >/dev/null
+  if [[ -n $guard ]]; then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
 # --- data ----------------------------------------------------------------------
 say "index (rebuilt only if missing or stale)"
 .venv/bin/helpdesk index status >/dev/null 2>&1 || .venv/bin/helpdesk index build
