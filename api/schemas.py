@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from api.schemas_diagnose import CaseBody
+
 MAX_QUESTION_CHARS = 1000
 
 
@@ -116,6 +118,11 @@ class HandoffRequest(BaseModel):
     reason: Literal["user_request", "repeated_failure"]
     transcript: list[TranscriptLineBody] = Field(max_length=500)
     candidates: list[CandidateBody] = Field(default_factory=list, max_length=10)
+    case: CaseBody | None = Field(
+        None,
+        description="The connectivity case being worked (as POST /v1/diagnose returned it): target, evidence, "
+        "checks done and the conclusion, so the human starts where the bot stopped",
+    )
 
 
 class HandoffResponse(BaseModel):

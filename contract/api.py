@@ -102,13 +102,17 @@ class TranscriptLine(TypedDict):
     timestamp: float | None
 
 
-class HandoffRequest(TypedDict):
+class _HandoffRequired(TypedDict):
     conversation_id: str
     channel: str
     language: Language
     reason: Literal["user_request", "repeated_failure"]
     transcript: list[TranscriptLine]
     candidates: list[Candidate]
+
+
+class HandoffRequest(_HandoffRequired, total=False):
+    case: dict[str, object] | None  # the connectivity case being worked, as POST /v1/diagnose returned it
 
 
 class HandoffCreated(TypedDict):
