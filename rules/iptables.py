@@ -201,9 +201,18 @@ def _build_chains(
     return {name: Chain(name, policies[name], tuple(rules[name])) for name in policies}
 
 
+_SHELL_QUOTING = re.compile(r"[\"'\\]")
+
+
+def _split(line: str) -> list[str]:
+    """A rule's words as the shell would split them; a plain split when nothing is quoted or
+    escaped and the line is ASCII (most rules: shlex costs most of the time of reading a dump)."""
+    return line.split() if line.isascii() and not _SHELL_QUOTING.search(line) else shlex.split(line)
+
+
 def _parse_rule(line: str, number: int, chain: str, chains: set[str], loc: Loc) -> IptablesRule:
     try:
-        tokens = shlex.split(line)[2:]
+        tokens = _split(line)[2:]
     except ValueError as e:
         raise RuleValidationError.single(loc, f"cannot split {line!r}: {e}", "iptables_syntax") from e
     parser = _RuleParser(tokens, chains, loc)
