@@ -37,10 +37,10 @@ sys.path.insert(0, str(REPO))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from benchmarks.measure import percentile  # noqa: E402
 from deflection import DeflectionStore, Filters, analytics  # noqa: E402
 from deflection.models import Conversation, Feedback, Turn  # noqa: E402
 from deflection.seed import generate  # noqa: E402
-from helpdesk.measure import percentile  # noqa: E402
 
 RASA_SCRIPT = r"""
 import asyncio, json, os, statistics, sys, tempfile, time, threading

@@ -54,7 +54,7 @@ from load_requests import TARGETS, requests_for
 from loadgen import Result, run_generator
 from procstats import REPO, cpu_snapshot, group_rss_mib, started, wait_ready
 
-from helpdesk.measure import free_port
+from benchmarks.measure import free_port
 from helpdesk.settings import get_settings
 
 # --- wrk (closed loop) ---------------------------------------------------------------------

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import uvloop
 from load_requests import Request, requests_for, webhook_request
 
-from helpdesk.measure import percentile
+from benchmarks.measure import percentile
 
 
 @dataclass

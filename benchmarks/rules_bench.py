@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/rules_bench.py [--rules 1000] [--repeat 500] [--no-http]
 
-``helpdesk bench`` prints the same tables after its own. Three measures, each for the
+``helpdesk bench rules`` runs it too. Three measures, each for the
 match at the first rule, at the last rule, and at none (the implicit deny), and for two
 bodies: ``decisive`` (only the fields that decide: PolicyIndex, Protocol, Port,
 CidrBlock, Action) and ``api`` (every field DescribeSecurityGroupPolicies returns, with
@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from helpdesk.measure import free_port, percentile  # noqa: E402
+from benchmarks.measure import free_port, percentile  # noqa: E402
 
 RULES = 1000
 CASES = {"first rule": ("10.0.0.5", 8005), "last rule": ("203.0.113.9", 443), "no rule": ("198.51.100.9", 443)}
@@ -138,7 +138,7 @@ def _in_process_case(engine: Any, raw: bytes, repeat: int) -> dict[str, tuple[fl
 
 def over_http(rules: int = RULES, repeat: int = 500) -> dict[str, dict[str, tuple[float, float]]]:
     """Figures of measure 3: a real uvicorn (``helpdesk serve``, one worker), timed at the client."""
-    from helpdesk.bench import start_server
+    from benchmarks.answer_bench import start_server
 
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_requests import CHAT, PORTS, QUESTIONS
 from procstats import REPO, group_rss_mib, started, wait_ready
 
-from helpdesk.measure import free_port
+from benchmarks.measure import free_port
 
 Sample = tuple[float, dict[str, float]]  # (seconds since start, RSS MiB per service)
 

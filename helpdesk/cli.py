@@ -319,15 +319,17 @@ def eval_diagnosis(
             console.print(f"  {miss}")
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench(
-    requests: Annotated[int, typer.Option(help="Requests per measurement")] = 2000,
-    concurrency: Annotated[int, typer.Option(help="Concurrent clients for throughput")] = 8,
+    ctx: typer.Context,
+    names: Annotated[list[str] | None, typer.Argument(help="Benchmarks to run (default: the quick ones; all)")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="What each benchmark measures")] = False,
 ) -> None:
-    """Latency, throughput, cold start and memory of /v1/answer over HTTP; rule evaluation speed."""
-    from helpdesk.bench import run_bench
+    """Run the benchmarks (benchmarks/run.py); each prints its own figures. Extra options go to them."""
+    from benchmarks.run import main as run_benchmarks
 
-    run_bench(console, requests=requests, concurrency=concurrency)
+    argv = [*(names or []), *ctx.args, *(["--list"] if list_ else [])]
+    raise typer.Exit(run_benchmarks(argv))
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address the HTTP service binds to")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP service binds to")
     # Two single-threaded workers: on 2 cores this serves about 300 requests/s at 8
-    # clients where one worker with 2 BLAS threads serves about 180 (helpdesk bench).
+    # clients where one worker with 2 BLAS threads serves about 180 (helpdesk bench answer).
     workers: int = Field(2, ge=1, le=32, description="uvicorn worker processes")
     knowledge_dir: Path = Field(DEFAULT_KNOWLEDGE_DIR, description="Folder with the FAQ files and their data")
     index_dir: Path = Field(Path("var/index"), description="Where the built index is kept")

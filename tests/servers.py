@@ -10,7 +10,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from helpdesk.measure import free_port
+from benchmarks.measure import free_port
 
 __all__ = ["ThreadServer", "free_port", "serve_in_thread"]
 

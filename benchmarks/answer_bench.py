@@ -1,4 +1,6 @@
-"""Benchmarks that print figures: /v1/answer over real HTTP, cold start, memory, rules.
+"""/v1/answer over real HTTP: cold start, p50/p99 latency and throughput at 1 and 8 clients, peak RSS.
+
+    .venv/bin/python benchmarks/answer_bench.py [--requests 2000] [--concurrency 8]
 
 The server runs as a separate process (``helpdesk serve``) so that cold start and peak
 RSS are the service's own, measured from outside as a user would see them.
@@ -6,6 +8,7 @@ RSS are the service's own, measured from outside as a user would see them.
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
 import multiprocessing
@@ -16,12 +19,16 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
-from rich.console import Console
-from rich.table import Table
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-from helpdesk.measure import free_port, percentile
-from helpdesk.settings import get_settings
+import httpx  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from benchmarks.measure import free_port, percentile, tree_memory_mb  # noqa: E402
+from helpdesk.settings import get_settings  # noqa: E402
 
 QUESTIONS = [
     "445端口能用吗",
@@ -35,23 +42,6 @@ QUESTIONS = [
     "腾讯云哪些端口不能用",
     "安全组可以跨账号克隆吗",
 ]
-
-
-def _process_tree(pid: int) -> list[int]:
-    children: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return [pid] + [p for c in children for p in _process_tree(c)]
-
-
-def peak_rss_mb(pid: int) -> float:
-    """Peak resident set size (VmHWM) of a live process and its children (workers), in MB."""
-    total_kb = 0
-    for p in _process_tree(pid):
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                total_kb += int(line.split()[1])
-    return total_kb / 1024
 
 
 def start_server(port: int, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], float]:
@@ -116,7 +106,7 @@ def _concurrent(port: int, n: int, clients: int) -> tuple[float, list[float], in
 
 
 def run_bench(console: Console, requests: int = 2000, concurrency: int = 8) -> None:
-    """Print the service benchmark and the rule-engine benchmark."""
+    """Print the service benchmark."""
     port = free_port()
     proc, cold_start = start_server(port)
     try:
@@ -124,7 +114,7 @@ def run_bench(console: Console, requests: int = 2000, concurrency: int = 8) -> N
         one, one_errors = _client_run(port, requests, 0)
         throughput, many, errors = _concurrent(port, requests * 2, concurrency)
         errors += one_errors
-        rss = peak_rss_mb(proc.pid)
+        rss = tree_memory_mb(proc.pid, "VmHWM")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -139,7 +129,15 @@ def run_bench(console: Console, requests: int = 2000, concurrency: int = 8) -> N
     table.add_row(f"{concurrency} clients: errors", str(errors))
     table.add_row("server peak RSS (all processes)", f"{rss:.0f} MB")
     console.print(table)
-    import runpy  # benchmarks/ is not a package: load the rules benchmark from its file
 
-    rules_bench = runpy.run_path(str(Path(__file__).resolve().parents[1] / "benchmarks" / "rules_bench.py"))
-    rules_bench["print_rules_benchmark"](console)
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients for throughput")
+    args = parser.parse_args()
+    run_bench(Console(), requests=args.requests, concurrency=args.concurrency)
+
+
+if __name__ == "__main__":
+    main()

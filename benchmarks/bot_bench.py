@@ -2,9 +2,9 @@
 
 Talks HTTP only (standard library), so it runs with either venv:
 
-    python tests/bot/bench_bot.py                      # bot/config.yml
-    python tests/bot/bench_bot.py --compare            # and Rasa's default DIET + TED
-    python tests/bot/bench_bot.py --api-url http://127.0.0.1:8000   # reuse a running app
+    python benchmarks/bot_bench.py                      # bot/config.yml
+    python benchmarks/bot_bench.py --compare            # and Rasa's default DIET + TED
+    python benchmarks/bot_bench.py --api-url http://127.0.0.1:8000   # reuse a running app
 
 It trains what is missing (scripts/bot.sh train; the baseline model goes to
 var/bench-models/default), starts the app (unless --api-url), the action server and
@@ -27,15 +27,15 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))  # helpdesk.measure: standard library only, so either venv imports it
-from helpdesk.measure import free_port, percentile  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # benchmarks.measure: standard library only, so either venv imports it
+from benchmarks.measure import free_port, percentile, tree_memory_mb  # noqa: E402
 
 BOT_SH = REPO / "scripts" / "bot.sh"
 CONFIGS = {
     "ours": (REPO / "bot" / "config.yml", REPO / "bot" / "models"),
     "default (DIET+TED)": (
-        REPO / "tests" / "bot" / "config_default_pipeline.yml",
+        REPO / "benchmarks" / "data" / "config_default_pipeline.yml",
         REPO / "var" / "bench-models" / "default",
     ),
 }
@@ -65,22 +65,6 @@ def wait(url: str, ok: callable, process: subprocess.Popen[bytes], timeout: floa
             pass
         time.sleep(0.1)
     raise SystemExit(f"{url} not ready after {timeout} s")
-
-
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its descendants, in MB."""
-    total = 0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
-        try:
-            status = Path(f"/proc/{p}/status").read_text()
-            total += int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
-            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
-            pids += [int(c) for c in children]
-        except (OSError, StopIteration):
-            continue
-    return total / 1024
 
 
 @dataclass
@@ -164,8 +148,8 @@ def bench(
             "start_s": start_s,
             **{f"{k}_p50_ms": statistics.median(v) for k, v in timings.items()},
             **{f"{k}_p95_ms": percentile(v, 95) for k, v in timings.items()},
-            "rasa_rss_mb": rss_mb(rasa.pid),
-            "actions_rss_mb": rss_mb(actions.pid),
+            "rasa_rss_mb": tree_memory_mb(rasa.pid),
+            "actions_rss_mb": tree_memory_mb(actions.pid),
         }
     finally:
         stack.stop()
