@@ -43,9 +43,7 @@ class UnreadableEvidenceError(EvidenceError):
         self.format = format
         self.problems = tuple(problems)
         self.needs = needs
-        shown = "; ".join(
-            (f"line {p.line}: " if p.line is not None else "") + p.problem for p in self.problems[:5]
-        )
+        shown = "; ".join((f"line {p.line}: " if p.line is not None else "") + p.problem for p in self.problems[:5])
         more = f" (and {len(self.problems) - 5} more)" if len(self.problems) > 5 else ""
         what = f"as {format} output" if format else "as any output this desk reads"
         super().__init__(f"cannot read the text {what}: {shown}{more}. {needs}")

@@ -68,9 +68,7 @@ def test_the_embed_snippet_never_reflects_the_host_header() -> None:
         "http://rasa.example/?a=1",
     ],
 )
-def test_a_bad_rasa_url_stops_the_app_at_start_naming_the_setting(
-    value: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_bad_rasa_url_stops_the_app_at_start_naming_the_setting(value: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HELPDESK_RASA_URL", value)
     with pytest.raises(ValidationError, match="HELPDESK_RASA_URL must be an http"):
         Settings()
