@@ -129,7 +129,8 @@ def bench(
 
         rasa = spawn([str(BOT_SH), "server"], env, work / f"rasa-{label[:7]}.log")
         stack.processes.append(rasa)
-        start_s = wait(f"http://127.0.0.1:{rasa_port}/status", lambda r: bool(r.get("model_file")), rasa, 300)
+        # Rasa's HTTP API is off (scripts/bot.sh); the REST channel answers once the model is loaded.
+        start_s = wait(f"http://127.0.0.1:{rasa_port}/webhooks/rest/", lambda r: r.get("status") == "ok", rasa, 300)
 
         webhook = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
         timings: dict[str, list[float]] = {}

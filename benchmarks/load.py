@@ -180,7 +180,8 @@ def start_bot(
             started([str(REPO / "scripts/bot.sh"), "server", *extra], rasa_env, work / f"rasa{n}.log")
         )
         urls.append(f"http://127.0.0.1:{port}")
-        wait_ready(f"{urls[-1]}/status", rasa, 300, lambda r: bool(r.json().get("model_file")))
+        # Rasa's HTTP API is off (scripts/bot.sh); the REST channel answers once the model is loaded.
+        wait_ready(f"{urls[-1]}/webhooks/rest/", rasa, 300, lambda r: r.json().get("status") == "ok")
         pids[f"rasa{n}" if args.rasa_servers > 1 else "rasa"] = rasa.pid
     return urls, pids
 

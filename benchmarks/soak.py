@@ -125,7 +125,8 @@ def main() -> int:
         wait_ready(
             f"http://127.0.0.1:{actions_port}/health", _Proc(pids["actions"]), 60, lambda r: r.status_code == 200
         )
-        wait_ready(f"{rasa_url}/status", _Proc(pids["rasa"]), 180, lambda r: bool(r.json().get("model_file")))
+        # Rasa's HTTP API is off (scripts/bot.sh); the REST channel answers once the model is loaded.
+        wait_ready(f"{rasa_url}/webhooks/rest/", _Proc(pids["rasa"]), 180, lambda r: r.json().get("status") == "ok")
 
         counts = {"ok": 0, "errors": 0}
         started_at = time.monotonic()

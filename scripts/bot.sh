@@ -12,7 +12,19 @@
 # Environment: RASA_VENV (default <repo>/.venv-rasa), HELPDESK_API_URL (the app, read by
 # the actions), ACTION_ENDPOINT_URL, RASA_TRACKER_DB, RASA_MODEL_DIR, RASA_CONFIG,
 # HELPDESK_EVENTS_URL, HELPDESK_EVENTS_TOKEN and HELPDESK_EVENTS_SPOOL (Rasa's event broker, see bot/endpoints.yml),
+# HELPDESK_HANDOFF_TOKEN (sent by the actions), HELPDESK_MAX_MESSAGE_CHARS (longer messages are
+# answered without NLU), RASA_API_TOKEN and RASA_CORS_ORIGINS (below),
 # SLACK_* and WECOM_* (the Slack and WeCom channels, present only when set: bot/credentials.yml).
+#
+# Rasa runs through bot/run.py, which checks the Rasa version and installs the runtime guards
+# (bot/rasa_compat.py) before Rasa's own command line. Rasa's HTTP API (which reads and writes
+# every conversation) is off unless RASA_API_TOKEN is set: then it is on, and every call needs
+# ?token=<RASA_API_TOKEN> (bot/run.py passes it to Rasa in-process, never on a command line).
+# Browsers may call Rasa from RASA_CORS_ORIGINS only (space-separated origins; default: the
+# app's origin, from HELPDESK_API_URL, which serves the widget); "*" is refused.
+# HELPDESK_EVENTS_TOKEN and HELPDESK_HANDOFF_TOKEN, when unset, are read from the app's token
+# files ($HELPDESK_DATA_DIR/secrets/{events,handoff}_token, made by `.venv/bin/helpdesk secrets
+# ensure` or the app's first start), so the default run shares them; they are never printed.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +32,8 @@ BOT="$REPO/bot"
 RASA_VENV="${RASA_VENV:-$REPO/.venv-rasa}"
 RASA="$RASA_VENV/bin/rasa"
 PY="$RASA_VENV/bin/python"
+# Rasa's command line behind the start-up hook (bot/run.py); `rasa run actions` is rasa-sdk's.
+RASA_RUN=("$PY" "$BOT/run.py")
 MODEL_DIR="${RASA_MODEL_DIR:-$BOT/models}"
 MODEL_NAME="current"
 CONFIG="${RASA_CONFIG:-$BOT/config.yml}"
@@ -37,11 +51,41 @@ export RASA_TRACKER_DB="${RASA_TRACKER_DB:-$REPO/var/rasa-tracker.db}"
 export HELPDESK_API_URL="${HELPDESK_API_URL:-http://127.0.0.1:8000}"
 # Where Rasa's event broker records turns (bot/endpoints.yml); the token must match the app's.
 export HELPDESK_EVENTS_URL="${HELPDESK_EVENTS_URL:-$HELPDESK_API_URL/v1/events}"
-export HELPDESK_EVENTS_TOKEN="${HELPDESK_EVENTS_TOKEN:-}"
 # Batches the app cannot take yet wait on disk here (bot/brokers/spool.py).
 export HELPDESK_EVENTS_SPOOL="${HELPDESK_EVENTS_SPOOL:-$REPO/var/event-spool}"
+# Sanic refuses larger request bodies (413) before anything parses them; a message this big is
+# far over HELPDESK_MAX_MESSAGE_CHARS anyway (Sanic's own default is 100 MB).
+export SANIC_REQUEST_MAX_SIZE="${SANIC_REQUEST_MAX_SIZE:-4194304}"
 
 die() { echo "bot.sh: $*" >&2; exit 1; }
+
+# load_token VAR FILE: VAR from the first line of FILE, when VAR is unset and FILE exists.
+load_token() {
+  local var="$1" file="$2"
+  if [[ -z "${!var:-}" && -f "$file" ]]; then
+    [[ -r "$file" ]] || die "cannot read $file: set $var, or make the file readable by $(id -un)"
+    IFS= read -r "${var?}" < "$file" || true  # a file without a final newline still gives its line
+  fi
+  export "${var?}=${!var:-}"
+}
+SECRETS_DIR="${HELPDESK_DATA_DIR:-$REPO/var}/secrets"
+load_token HELPDESK_EVENTS_TOKEN "$SECRETS_DIR/events_token"
+load_token HELPDESK_HANDOFF_TOKEN "$SECRETS_DIR/handoff_token"
+
+# The origins allowed to call Rasa from a browser, as --cors arguments (one per origin).
+cors_origins() {
+  local origins="${RASA_CORS_ORIGINS:-}" origin
+  if [[ -z "$origins" ]]; then
+    [[ "$HELPDESK_API_URL" =~ ^(https?://[^/]+) ]] || die "HELPDESK_API_URL=$HELPDESK_API_URL is not an http(s) URL"
+    origins="${BASH_REMATCH[1]}"
+  fi
+  for origin in $origins; do
+    # Literal origins only: Rasa's CORS takes "*" for any origin and reads regex characters as a pattern.
+    [[ "$origin" =~ ^https?://[A-Za-z0-9.-]+(:[0-9]+)?$ ]] \
+      || die "RASA_CORS_ORIGINS: '$origin' is not an origin (scheme://host[:port]; \"*\" is refused: name the sites)"
+    printf '%s\n' "$origin"
+  done
+}
 
 [[ -x "$RASA" ]] || die "no Rasa at $RASA: create it with the README's setup (or set RASA_VENV)"
 
@@ -59,7 +103,7 @@ cmd_train() {
     return 0
   fi
   mkdir -p "$MODEL_DIR"
-  (cd "$BOT" && "$RASA" train --config "$CONFIG" --domain domain.yml --data data \
+  (cd "$BOT" && "${RASA_RUN[@]}" train --config "$CONFIG" --domain domain.yml --data data \
      --out "$MODEL_DIR" --fixed-model-name "$MODEL_NAME" --force "$@")
   echo "$fp" > "$stamp"
 }
@@ -67,8 +111,12 @@ cmd_train() {
 cmd_server() {
   [[ -f "$MODEL_DIR/$MODEL_NAME.tar.gz" ]] || die "no model in $MODEL_DIR: run scripts/bot.sh train"
   mkdir -p "$(dirname "$RASA_TRACKER_DB")"
+  local origins
+  origins="$(cors_origins)" || exit 1
+  mapfile -t origins <<< "$origins"
   cd "$BOT"
-  exec "$RASA" run --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --enable-api --cors "*" \
+  # No --enable-api: bot/run.py turns the API on, with its token, only when RASA_API_TOKEN is set.
+  exec "${RASA_RUN[@]}" run --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --cors "${origins[@]}" \
     --interface "${RASA_HOST:-127.0.0.1}" --port "${RASA_PORT:-5005}" \
     --credentials credentials.yml --endpoints endpoints.yml "$@"
 }
@@ -83,7 +131,7 @@ cmd_actions() {
 
 cmd_validate() {
   local out
-  out="$(cd "$BOT" && "$RASA" data validate --config "$CONFIG" --domain domain.yml --data data --fail-on-warnings 2>&1)" \
+  out="$(cd "$BOT" && "${RASA_RUN[@]}" data validate --config "$CONFIG" --domain domain.yml --data data --fail-on-warnings 2>&1)" \
     || { echo "$out"; die "rasa data validate failed"; }
   echo "$out" | grep -v "^\s*$" | tail -n 3
   echo "bot.sh: data valid"
@@ -93,7 +141,7 @@ cmd_test_nlu() {
   local out="${NLU_RESULTS:-$REPO/var/nlu-results}"
   cmd_train
   rm -rf "$out" && mkdir -p "$out"
-  (cd "$BOT" && "$RASA" test nlu --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --nlu tests/nlu_heldout.yml \
+  (cd "$BOT" && "${RASA_RUN[@]}" test nlu --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --nlu tests/nlu_heldout.yml \
      --out "$out" --no-plot --successes >"$out/rasa-test.log" 2>&1) \
     || { tail -n 40 "$out/rasa-test.log"; die "rasa test nlu failed"; }
   "$PY" - "$out" "$MIN_INTENT_ACCURACY" "$MIN_PORT_F1" <<'PYEOF'
@@ -122,7 +170,7 @@ cmd_test_core() {
   cmd_train
   local out="${CORE_RESULTS:-$REPO/var/core-results}"
   mkdir -p "$out"
-  (cd "$BOT" && "$RASA" test core --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --stories tests/test_stories.yml \
+  (cd "$BOT" && "${RASA_RUN[@]}" test core --model "$MODEL_DIR/$MODEL_NAME.tar.gz" --stories tests/test_stories.yml \
      --out "$out" --no-plot --fail-on-prediction-errors "$@")
 }
 

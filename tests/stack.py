@@ -3,6 +3,12 @@
 Registered as a pytest plugin by tests/conftest.py, so every test folder can use
 ``bot_stack`` (bot conversations, the widget in a browser, the channels).
 
+``bot_stack`` is started as the README's run command starts it (scripts/run.sh): Rasa
+with no HTTP API, CORS for the app's origin only, and the local tokens the app and Rasa
+share through ``$HELPDESK_DATA_DIR/secrets/`` (none in the environment). Tests that need
+Rasa's HTTP API (``/model/parse``) use ``rasa_api``: one more Rasa, started by
+scripts/bot.sh with ``RASA_API_TOKEN``, as an operator would.
+
 Started once per session (training first if the model is missing or stale) and
 stopped at the end by process group, so nothing is left running.
 """
@@ -10,12 +16,13 @@ stopped at the end by process group, so nothing is left running.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +106,8 @@ class BotStack:
     rasa_url: str
     services: list[Service]
     admin_token: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # what the services were started with
+    widget_port: int = 0  # a page served on this port may call Rasa (RASA_CORS_ORIGINS)
 
     def admin(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the app's admin API with the stack's admin token."""
@@ -119,17 +128,62 @@ class BotStack:
             m["custom"] for m in messages if "custom" in m
         ]
 
-    def rasa(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Call Rasa's HTTP API directly (e.g. /model/parse)."""
-        r = httpx.request(method, f"{self.rasa_url}{path}", timeout=30, **kwargs)
-        r.raise_for_status()
-        return r.json()
-
     def api(self, method: str, path: str, **kwargs: Any) -> Any:
         """Call the app's API directly (to compare with what the bot said)."""
         r = httpx.request(method, f"{self.app_url}{path}", timeout=30, **kwargs)
         r.raise_for_status()
         return r.json()
+
+
+@dataclass
+class RasaApi:
+    """A Rasa server with its HTTP API on, behind ``token`` (``RASA_API_TOKEN``)."""
+
+    url: str
+    token: str
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Call the API with the token (Rasa reads it from the ``token`` query parameter)."""
+        r = httpx.request(method, f"{self.url}{path}", params={"token": self.token}, timeout=30, **kwargs)
+        r.raise_for_status()
+        return r.json()
+
+    def intent(self, text: str) -> str:
+        """The intent the trained model gives ``text`` (``POST /model/parse``)."""
+        name: str = self.call("POST", "/model/parse", json={"text": text})["intent"]["name"]
+        return name
+
+
+def rasa_ready(url: str) -> bool:
+    """Rasa answers on its REST channel, which it serves only once the model is loaded."""
+    return httpx.get(f"{url}/webhooks/rest/", timeout=2).json().get("status") == "ok"
+
+
+TOKEN_FILES = ("events_token", "handoff_token")
+# Secrets the stack makes itself: the developer's environment must not leak into it.
+STACK_SECRETS = ("HELPDESK_DATABASE_URL", "HELPDESK_EVENTS_TOKEN", "HELPDESK_HANDOFF_TOKEN", "RASA_API_TOKEN")
+
+
+def local_tokens(data_dir: Path) -> dict[str, str]:
+    """The app's local token files in ``data_dir/secrets`` (as ``helpdesk secrets ensure`` makes them): name -> token.
+
+    Made by ``helpdesk secrets ensure`` when the app has that command, else here, the same way
+    (mode 0600), so the stack runs as the README's run command does.
+    """
+    folder = data_dir / "secrets"
+    env = {**os.environ, "HELPDESK_DATA_DIR": str(data_dir)}
+    for name in STACK_SECRETS:
+        env.pop(name, None)
+    subprocess.run(
+        [str(REPO / ".venv" / "bin" / "helpdesk"), "secrets", "ensure"], env=env, capture_output=True, check=False
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in TOKEN_FILES:
+        path = folder / name
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+            path.chmod(0o600)
+    return {name: (folder / name).read_text(encoding="utf-8").strip() for name in TOKEN_FILES}
 
 
 @pytest.fixture(scope="session")
@@ -147,30 +201,34 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFa
         pytest.fail(f"scripts/bot.sh train failed:\n{trained.stdout[-3000:]}\n{trained.stderr[-3000:]}", pytrace=False)
 
     work = tmp_path_factory.mktemp("bot-stack")
-    app_port, actions_port, rasa_port = free_port(), free_port(), free_port()
+    app_port, actions_port, rasa_port, widget_port = free_port(), free_port(), free_port(), free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     actions_url = f"http://127.0.0.1:{actions_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     admin_token = f"admin-{uuid.uuid4().hex}"
+    data_dir = work / "app-data"  # hand-offs and tokens of the tests stay out of var/
+    local_tokens(data_dir)
     env = {
-        **{k: v for k, v in os.environ.items() if k != "HELPDESK_DATABASE_URL"},  # the stack's store is its own
+        # The stack's store and tokens are its own: the tokens are the app's local token files,
+        # which scripts/bot.sh shares with the action server and Rasa, as in the default run.
+        **{k: v for k, v in os.environ.items() if k not in STACK_SECRETS},
         "PYTHONPATH": str(REPO),
         "RASA_VENV": str(venv),
         "RASA_TELEMETRY_ENABLED": "false",
         "HELPDESK_PORT": str(app_port),
-        "HELPDESK_DATA_DIR": str(work / "app-data"),  # hand-offs of the tests stay out of var/
+        "HELPDESK_DATA_DIR": str(data_dir),
         "HELPDESK_API_URL": app_url,
         "HELPDESK_RASA_URL": rasa_url,  # the widget served by the app talks to this Rasa
         # Rasa's event broker records every turn in the app (bot/endpoints.yml).
         "HELPDESK_EVENTS_URL": f"{app_url}/v1/events",
-        "HELPDESK_EVENTS_TOKEN": f"events-{uuid.uuid4().hex}",
         "HELPDESK_EVENTS_SPOOL": str(work / "event-spool"),
-        # The app asks for it on POST /v1/handoffs; the action server sends it.
-        "HELPDESK_HANDOFF_TOKEN": f"handoff-{uuid.uuid4().hex}",
         "HELPDESK_ADMIN_TOKEN": admin_token,
         "ACTIONS_PORT": str(actions_port),
         "ACTION_ENDPOINT_URL": f"{actions_url}/webhook",
         "RASA_PORT": str(rasa_port),
+        # Browsers may call Rasa from the app (the default) and from the widget page the widget
+        # tests serve on widget_port (tests/widget/conftest.py).
+        "RASA_CORS_ORIGINS": f"{app_url} http://127.0.0.1:{widget_port}",
         "RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
         **channel_fakes.env,  # the Slack and WeCom channels, pointed at the fakes
     }
@@ -185,15 +243,33 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFa
 
         wait_until(app, lambda: httpx.get(f"{app_url}/readyz", timeout=2).status_code == 200, APP_START_TIMEOUT_S)
         wait_until(actions, lambda: httpx.get(f"{actions_url}/health", timeout=2).status_code == 200, 60)
-        wait_until(
-            rasa,
-            lambda: bool(httpx.get(f"{rasa_url}/status", timeout=2).json().get("model_file")),
-            RASA_START_TIMEOUT_S,
-        )
-        yield BotStack(app_url, actions_url, rasa_url, services, admin_token)
+        wait_until(rasa, lambda: rasa_ready(rasa_url), RASA_START_TIMEOUT_S)
+        yield BotStack(app_url, actions_url, rasa_url, services, admin_token, env, widget_port)
     finally:
         for service in reversed(services):
             service.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_api(bot_stack: BotStack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaApi]:
+    """A second Rasa of the same model, with its HTTP API behind a token, as an operator enables it."""
+    work = tmp_path_factory.mktemp("rasa-api")
+    port = free_port()
+    token = f"api-{uuid.uuid4().hex}"
+    env = {
+        **{k: v for k, v in bot_stack.env.items() if not k.startswith(("SLACK_", "WECOM_"))},
+        "RASA_API_TOKEN": token,
+        "RASA_PORT": str(port),
+        "RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
+        "HELPDESK_EVENTS_SPOOL": str(work / "event-spool"),
+    }
+    url = f"http://127.0.0.1:{port}"
+    service = start("rasa-api", [str(BOT_SH), "server"], env, work)
+    try:
+        wait_until(service, lambda: rasa_ready(url), RASA_START_TIMEOUT_S)
+        yield RasaApi(url, token)
+    finally:
+        service.stop()
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Generic, TypeVar
 
+import rasa_compat
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -156,13 +157,13 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
             start = self._stored_count(tracker)
         new_events = list(tracker.events)[start:]
         self._streamed.set(sender, len(tracker.events))
-        await self._stream_new_events(self.event_broker, new_events, sender)
+        await rasa_compat.stream_new_events(self, self.event_broker, new_events, sender)
 
     def _stored_count(self, tracker: DialogueStateTracker) -> int:
         """Events of this tracker already stored (and so streamed): a save without a retrieve first."""
         try:
             with self.session_scope() as session:
-                return len(tracker.events) - len(list(self._additional_events(session, tracker)))
+                return len(tracker.events) - len(list(rasa_compat.unsaved_events(self, session, tracker)))
         except DBAPIError as e:
             if not is_outage(e):
                 raise
@@ -172,7 +173,7 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
     def _write(self, tracker: DialogueStateTracker, whole: bool) -> None:
         """Store the events the database lacks (all of them for a tracker started without reading it)."""
         with self.session_scope() as session:
-            events: Iterable[Event] = tracker.events if whole else self._additional_events(session, tracker)
+            events: Iterable[Event] = tracker.events if whole else rasa_compat.unsaved_events(self, session, tracker)
             for event in events:
                 data = event.as_dict()
                 session.add(

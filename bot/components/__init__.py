@@ -1,10 +1,7 @@
 """Custom Rasa NLU components (importable because Rasa runs with cwd bot/).
 
-Rasa imports this package whenever it loads the model (``rasa run``, ``rasa shell``,
-``rasa test``), on every channel: the one hook that runs in the server process before
-the first message, so the runtime guards are installed here (see guards/).
+``tokenizer`` (Jieba on bounded segments), ``regex_featurizer`` (Rasa's regex features in
+linear time) and ``intent_classifier`` (logistic regression on length-normalised
+features): each bounds what one long message can cost. Importing them changes nothing
+else in Rasa: the runtime guards are installed by bot/run.py (see rasa_compat).
 """
-
-from guards import action_timeout
-
-action_timeout.install()

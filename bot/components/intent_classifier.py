@@ -6,6 +6,7 @@ out as ``request_human`` with confidence 1.00. Here each message's features are
 damped (log1p) and scaled to unit length, as sublinear TF with L2 norm does in IR, so
 a long or repeated message weighs like a short one and falls back when unclear.
 Unit-length features need weaker regularisation than raw counts: ``C`` is exposed.
+(Rasa has no public hook on the feature matrix: ``rasa_compat`` provides one.)
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.shared.nlu.training_data.message import Message
+from rasa_compat import FeatureHookedLogisticRegression
 from scipy.sparse import csr_matrix
 from sklearn.preprocessing import normalize
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class NormalizedLogisticRegressionClassifier(LogisticRegressionClassifier):
+class NormalizedLogisticRegressionClassifier(FeatureHookedLogisticRegression):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {**LogisticRegressionClassifier.get_default_config(), "C": 20.0}
@@ -36,9 +37,10 @@ class NormalizedLogisticRegressionClassifier(LogisticRegressionClassifier):
         resource: Resource,
     ) -> None:
         super().__init__(config, name, model_storage, resource)
-        self.clf.C = float(self.config["C"])
+        self.set_regularisation(float(self.config["C"]))
 
-    def _create_X(self, messages: list[Message]) -> csr_matrix:
-        X = csr_matrix(super()._create_X(messages), dtype=np.float64)
+    def transform_features(self, features: csr_matrix) -> csr_matrix:
+        X = csr_matrix(features, dtype=np.float64)
         X.data = np.log1p(np.abs(X.data)) * np.sign(X.data)
-        return normalize(X, norm="l2", axis=1)
+        normalized: csr_matrix = normalize(X, norm="l2", axis=1)
+        return normalized

@@ -9,11 +9,17 @@ Interactivity Request URL (for the buttons). What this adds to Rasa 3.6's ``Slac
   (tests point it at a fake);
 - a redelivered event (same ``event_id``, whatever its ``X-Slack-Retry-Reason``) is not answered
   twice; Rasa alone re-answers retries for reasons other than ``http_timeout``;
-- the url_verification answer is ``{"challenge": ...}`` (Rasa sends a bare JSON string), and a
-  body that is not JSON gets 400 instead of a server error;
+- the url_verification answer is ``{"challenge": ...}`` (Rasa sends a bare JSON string); a
+  signed body that is not JSON, or whose fields have the wrong shape, gets 400 naming the
+  field (slack_events.py) instead of a server error;
+- the user's text is cleaned in linear time (slack_events.sanitize; Rasa's pattern backtracks);
 - replies in a thread for channel mentions and threads, in the conversation itself for DMs;
 - each bot message is one ``chat.postMessage`` rendered from its ``custom`` payload as Block Kit
-  (Rasa would post the payload's keys as API arguments), without the legacy ``as_user``.
+  (slack_blocks.py; Rasa would post the payload's keys as API arguments), without the legacy
+  ``as_user``.
+
+Rasa's own reading of events (which are a user's message, which conversation, which click)
+is used through ``rasa_compat``, the one place that touches Rasa's private names.
 """
 
 from __future__ import annotations
@@ -23,11 +29,11 @@ import hmac
 import json
 import logging
 import os
-import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import rasa_compat
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot
 from rasa.core.channels.slack import SlackInput as RasaSlackInput
@@ -38,15 +44,15 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from connectors import AbsentChannel, any_set, recent_keys
+from connectors.inbound import BadInput, json_object, json_value, refusal
+from connectors.slack_blocks import render
+from connectors.slack_events import check_event, check_interaction, sanitize
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://slack.com/api/"
 ENV = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")  # neither set: no Slack channel
 MAX_REQUEST_AGE_S = 5 * 60
-MAX_BLOCKS = 50
-MAX_SECTION_CHARS = 3000
-MAX_BUTTON_CHARS = 75
 
 
 def slack_request_problem(signing_secret: str, timestamp: str, body: bytes, signature: str, now: float) -> str | None:
@@ -62,136 +68,6 @@ def slack_request_problem(signing_secret: str, timestamp: str, body: bytes, sign
     return (
         None if hmac.compare_digest(f"v0={digest}", signature) else "signature does not match (SLACK_SIGNING_SECRET?)"
     )
-
-
-# --- rendering ------------------------------------------------------------------------------
-
-VERDICTS = {
-    "blocked": (":no_entry:", {"zh": "被拦截，无法使用", "en": "Blocked"}),
-    "restricted": (":warning:", {"zh": "默认受限", "en": "Restricted by default"}),
-    "open": (":white_check_mark:", {"zh": "未被平台拦截", "en": "Not blocked by the platform"}),
-}
-SOURCE = {"zh": "来源：", "en": "Source: "}
-OPEN_SOURCE = {"zh": "查看原文", "en": "Open the FAQ"}
-
-
-def escape(text: str) -> str:
-    """Slack's three control characters, so no text can ping ``<!channel>`` or fake a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mrkdwn(markdown: str) -> str:
-    """The FAQ's Markdown as Slack mrkdwn: links, bold, headings; tables as preformatted text."""
-    out: list[str] = []
-    table: list[str] = []
-    for line in [*markdown.splitlines(), ""]:
-        if line.strip().startswith("|"):
-            table.append(line)
-            continue
-        if table:
-            out.append("```\n" + escape("\n".join(table)) + "\n```")
-            table = []
-        line = escape(line)
-        line = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", lambda m: f"<{m[2].replace('|', '%7C')}|{m[1]}>", line)
-        line = re.sub(r"\*\*(.+?)\*\*", r"*\1*", line)
-        line = re.sub(r"^#{1,6}\s+(.*)$", r"*\1*", line)
-        out.append(line)
-    return "\n".join(out).strip()
-
-
-def _sections(text: str) -> list[dict[str, Any]]:
-    """mrkdwn sections of at most MAX_SECTION_CHARS, cut at line ends where possible."""
-    blocks, current = [], ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > MAX_SECTION_CHARS:
-            blocks.append(current)
-            current, line = line[:MAX_SECTION_CHARS], line[MAX_SECTION_CHARS:]
-        if len(current) + len(line) > MAX_SECTION_CHARS:
-            blocks.append(current)
-            current = ""
-        current += line
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": b}} for b in [*blocks, current] if b.strip()]
-
-
-def _buttons(buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    elements = [
-        {
-            "type": "button",
-            "text": {"type": "plain_text", "text": _cut(str(b.get("title", "")), MAX_BUTTON_CHARS)},
-            "value": str(b["payload"])[:2000],
-            "action_id": f"choice-{i}",
-        }
-        for i, b in enumerate(buttons[:25])
-        if b.get("payload")
-    ]
-    return [{"type": "actions", "elements": elements}] if elements else []
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _source(url: str, lang: str) -> list[dict[str, Any]]:
-    if not url:
-        return []
-    return [
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{SOURCE[lang]}<{url}|{escape(url)}>"}]},
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "text": {"type": "plain_text", "text": OPEN_SOURCE[lang]},
-                    "url": url,
-                    "action_id": "source",
-                }
-            ],
-        },
-    ]
-
-
-def _port_blocks(text: str, results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    blocks = _sections(escape(text.splitlines()[0])) if text else []
-    for r in results:
-        emoji, label = VERDICTS.get(
-            r.get("verdict", ""), (":grey_question:", {"zh": r.get("verdict"), "en": r.get("verdict")})
-        )
-        port = f"*{escape(str(r.get('protocol', '')).upper())} {r.get('port')}*"
-        blocks.append(
-            {
-                "type": "section",
-                "fields": [{"type": "mrkdwn", "text": port}, {"type": "mrkdwn", "text": f"{emoji} {label[lang]}"}],
-            }
-        )
-        notes = " ".join(escape(str(r[k])) for k in ("reason", "advice") if r.get(k))
-        if notes:
-            blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(notes, MAX_SECTION_CHARS)}]})
-    return blocks
-
-
-def render(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """A Rasa bot message as ``chat.postMessage`` arguments (one call each; Slack takes 50 blocks)."""
-    text = (message.get("text") or "").strip()
-    raw_custom = message.get("custom")
-    custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
-    lang = "en" if custom.get("language") == "en" else "zh"
-    kind = custom.get("kind")
-    if kind == "faq_answer":
-        blocks = [
-            *_sections(f"*{escape(custom.get('question', ''))}*\n{mrkdwn(custom.get('answer_markdown', ''))}"),
-            *_source(custom.get("source_url", ""), lang),
-        ]
-    elif kind == "port_verdict" and custom.get("results"):
-        blocks = _port_blocks(text, custom["results"], lang)
-    else:
-        blocks = [*_sections(escape(text)), *_buttons(message.get("buttons") or [])]
-        if kind == "delete_diagnosis":
-            blocks += _source(custom.get("source_url", ""), lang)[:1]
-    notification = _cut(escape(text), MAX_SECTION_CHARS)
-    return [
-        {"text": notification, "blocks": blocks[i : i + MAX_BLOCKS], "unfurl_links": False}
-        for i in range(0, len(blocks), MAX_BLOCKS)
-    ]
 
 
 class SlackOutput(SlackBot):
@@ -214,9 +90,11 @@ class SlackOutput(SlackBot):
             # Not one of ours: a Slack message in a domain response, posted as Rasa does.
             await super().send_response(recipient_id, message)
             return
+        channel = self.slack_channel or recipient_id
+        thread = {"thread_ts": self.thread_id} if self.thread_id else {}
         for post in render(message):
             if post["blocks"]:
-                await self._post_message(channel=self.slack_channel or recipient_id, **post)
+                await self.client.chat_postMessage(channel=channel, **post, **thread)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {"text": text})
@@ -301,29 +179,31 @@ class SlackInput(RasaSlackInput):
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         try:
-            output = json.loads(request.body)
-        except ValueError:
-            return response.text("body is not JSON", status=400)
-        if not isinstance(output, dict):
-            return response.text("body is not a JSON object", status=400)
+            output = json_object(request.body)
+            check_event(output)
+        except BadInput as e:
+            logger.warning("slack: refused a signed event: %s", e.msg)
+            return refusal(e)
         if output.get("type") == "url_verification":
-            return response.json({"challenge": output.get("challenge", "")})
+            return response.json({"challenge": output["challenge"]})
         event_id = output.get("event_id")
-        if event_id and not self._seen.first_time(str(event_id)):
+        if event_id and not self._seen.first_time(event_id):
             logger.info("slack: dropped redelivery #%s of %s", request.headers.get(self.retry_num_header), event_id)
             return response.text("", headers={"X-Slack-No-Retry": "1"})
-        if not self._is_user_message(output):
+        if not rasa_compat.slack_is_user_message(output):
             return response.text("Bot message delivered.")
         metadata = self.get_metadata(request)
-        if not self._is_supported_channel(output, metadata):
+        if not rasa_compat.slack_is_supported_channel(self, output, metadata):
             logger.info("slack: ignored a message in channel %s", metadata.get("out_channel"))
             return response.text("channel not supported.")
         event = output["event"]
         answered: HTTPResponse = await self.process_message(  # Rasa's SlackInput is untyped
             request,
             on_new_message,
-            text=self._sanitize_user_message(event.get("text", ""), metadata["users"]),
-            sender_id=self._get_conversation_id(event.get("user", ""), metadata["out_channel"], metadata["thread_id"]),
+            text=sanitize(event["text"], metadata["users"]),
+            sender_id=rasa_compat.slack_conversation_id(
+                self, event["user"], metadata["out_channel"], metadata["thread_id"]
+            ),
             metadata=metadata,
         )
         return answered
@@ -332,17 +212,19 @@ class SlackInput(RasaSlackInput):
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         try:
-            payload = json.loads(request.form["payload"][0])
-            action = payload["actions"][0]
-        except (KeyError, IndexError, TypeError, ValueError):
-            return response.text("no interaction payload", status=400)
-        if not self._is_interactive_message(payload):
+            payload = check_interaction(json_value(request.form.get("payload") or "", ("body", "payload")))
+        except BadInput as e:
+            logger.warning("slack: refused a signed interaction: %s", e.msg)
+            return refusal(e)
+        if not rasa_compat.slack_is_interactive_message(payload):
             return response.text("interaction not supported")
-        text = self._get_interactive_response(action)
+        text = rasa_compat.slack_interactive_response(payload["actions"][0])
         if text is None:  # a link button: Slack opens the link, nothing to answer
             return response.text("")
         metadata = self.get_metadata(request)
-        sender_id = self._get_conversation_id(payload["user"]["id"], metadata["out_channel"], metadata["thread_id"])
+        sender_id = rasa_compat.slack_conversation_id(
+            self, payload["user"]["id"], metadata["out_channel"], metadata["thread_id"]
+        )
         answered: HTTPResponse = await self.process_message(request, on_new_message, text, sender_id, metadata)
         return answered
 

@@ -7,6 +7,10 @@ https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息).
 
 A callback is acknowledged at once with an empty 200 (WeCom redelivers after 5 s) and the
 bot's replies are sent afterwards through the API. Redeliveries are dropped by ``MsgId``.
+A callback that is refused (not signed, not decryptable, malformed, or a signed text
+message without ``FromUserName`` or ``Content``) gets its status with the app's error shape,
+``{"detail": [{"loc", "msg", "type"}]}`` (connectors/inbound.py); other message types
+(images, events) are acknowledged and ignored.
 No timestamp window is enforced: the protocol defines none (the official samples check
 none); the signature and the ``MsgId`` check stand against forgery and replays.
 
@@ -30,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import AbsentChannel, any_set, recent_keys
+from connectors.inbound import BadInput, refusal
 from connectors.wecom_api import WeComApi, WeComApiError, WeComSettings
 from connectors.wecom_protocol import CallbackError, MalformedError, WeComCrypto, parse_xml
 from connectors.wecom_replies import Choices, render, text_bodies
@@ -119,7 +124,13 @@ class WeComInput(InputChannel):
             raise MalformedError("body is not UTF-8") from e
         if not outer.get("Encrypt"):
             raise MalformedError("no <Encrypt> element")
-        return parse_xml(self._decrypt_callback(request, outer["Encrypt"]))
+        message = parse_xml(self._decrypt_callback(request, outer["Encrypt"]))
+        if message.get("MsgType") == "text":
+            for element in ("FromUserName", "Content"):
+                if not message.get(element, "").strip():
+                    where = ("body", "Encrypt", element)  # inside the decrypted message
+                    raise BadInput(where, f"a text message needs a non-empty <{element}>", "missing")
+        return message
 
     async def _receive(self, message: dict[str, str], on_new_message: OnNewMessage) -> None:
         user, msg_type = message.get("FromUserName", ""), message.get("MsgType", "")
@@ -145,7 +156,7 @@ class WeComInput(InputChannel):
 
         def refuse(request: Request, e: CallbackError) -> HTTPResponse:
             logger.warning("wecom: refused %s from %s: %s", request.method, request.remote_addr or request.ip, e)
-            return response.text(type(e).__name__, status=e.status)
+            return refusal(BadInput((), str(e), type(e).__name__), status=e.status)
 
         @bp.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -168,6 +179,9 @@ class WeComInput(InputChannel):
                 message = self._message(request)
             except CallbackError as e:
                 return refuse(request, e)
+            except BadInput as e:
+                logger.warning("wecom: refused a signed callback from %s: %s", request.remote_addr or request.ip, e.msg)
+                return refusal(e)
             await self._receive(message, on_new_message)
             return response.text("")  # acknowledged; replies go through message/send
 

@@ -1,1 +1,2 @@
-"""Runtime guards for the Rasa server (installed by ``components/__init__.py`` at model load)."""
+"""Runtime guards for the Rasa server: the action timeout and the message-size cap (put in place at
+start by ``rasa_compat.install()``, see bot/run.py) and the atomic Redis lock store (endpoints)."""

@@ -6,7 +6,7 @@ endpoints.yml), and when the call fails it logs a stack trace and answers *nothi
 the user sees silence. Every reply of this bot comes from a custom action, so that is
 the whole bot going quiet.
 
-``install()`` wraps ``RemoteAction.run``: the call is cut off after
+The guard wraps ``RemoteAction.run``: the call is cut off after
 ``ACTION_TIMEOUT_S`` seconds (default 10: the actions' own API timeout is 5 s, after
 which they answer politely themselves), and a failed or timed-out call becomes one bot
 message, "I can't answer right now", in the user's language, with the same structured
@@ -14,8 +14,9 @@ payload the actions send on an API outage (``{"kind": "error", "error": "unavail
 The failure is logged as one line, without a stack trace. A rejected action
 (``ActionExecutionRejection``, a form's validation) keeps Rasa's own handling.
 
-This patches a pinned Rasa (3.6.21, requirements-rasa.txt); ``install()`` checks the
-method is the one it knows and refuses otherwise, so an upgrade fails loudly at start.
+:func:`guarded` builds the wrapper; ``rasa_compat.install()`` puts it in place of
+``RemoteAction.run`` at start (bot/run.py), after checking the Rasa version, so an
+upgrade fails loudly there.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from contract.language import Language, reply_language
@@ -36,7 +38,6 @@ TEXT: dict[Language, str] = {
     "zh": "抱歉，我现在暂时无法回答，请稍后再试，或说“转人工”。",
     "en": 'Sorry, I can\'t answer right now. Please try again in a moment, or say "human".',
 }
-_installed = False
 
 
 def timeout_s() -> float:
@@ -66,20 +67,9 @@ def unavailable_events(tracker: Any) -> list[Any]:
     return [BotUttered(TEXT[lang], data={"custom": payload, "buttons": []})]
 
 
-def install() -> None:
-    """Wrap ``RemoteAction.run`` once per process (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    from rasa.core.actions import action as rasa_action
-    from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
-
-    original = RemoteAction.run
-    if getattr(original, "__qualname__", "") != "RemoteAction.run":
-        raise RuntimeError(
-            "bot/guards/action_timeout.py wraps rasa's RemoteAction.run, which this Rasa version does not "
-            "have as expected; review the guard against requirements-rasa.txt"
-        )
+def guarded(original: Callable[..., Awaitable[list[Any]]]) -> Callable[..., Awaitable[list[Any]]]:
+    """``RemoteAction.run`` (``original``) cut off after ``ACTION_TIMEOUT_S``, answering once on failure."""
+    from rasa.core.actions.action import ActionExecutionRejection
 
     async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> list[Any]:
         limit = timeout_s()
@@ -101,6 +91,4 @@ def install() -> None:
             )
         return unavailable_events(tracker)
 
-    run.__qualname__ = "RemoteAction.run.guarded"
-    rasa_action.RemoteAction.run = run
-    _installed = True
+    return run

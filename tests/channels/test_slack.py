@@ -14,7 +14,7 @@ import pytest
 
 from tests.channels.conftest import Oracle, slack_headers
 from tests.channels.fakes import ChannelFakes, load_vectors
-from tests.stack import BotStack
+from tests.stack import BotStack, RasaApi
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 
@@ -170,6 +170,60 @@ def test_requests_not_signed_by_slack_are_refused(
     assert channel_fakes.slack.posts(channel) == []
 
 
+def _with_event(payload: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**payload, "event": {**payload["event"], **changes}}
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        # Each was a server error (or, without a user, a conversation with an empty id) in Rasa 3.6.
+        (lambda p: {**p, "event": "not an object"}, ["body", "event"]),
+        (lambda p: _with_event(p, text=42), ["body", "event", "text"]),
+        (lambda p: _with_event(p, user=None), ["body", "event", "user"]),
+        (lambda p: _with_event(p, user=""), ["body", "event", "user"]),
+        (lambda p: _with_event(p, channel=["D1"]), ["body", "event", "channel"]),
+        (lambda p: {**p, "authorizations": "UBOT"}, ["body", "authorizations"]),
+        (lambda p: {**p, "authed_users": [1]}, ["body", "authed_users"]),
+        (lambda p: {"type": "url_verification"}, ["body", "challenge"]),
+        (lambda p: [p], ["body"]),
+    ],
+)
+def test_a_malformed_but_signed_event_gets_400_naming_the_field(
+    bot_stack: BotStack, channel_fakes: ChannelFakes, change: Any, loc: list[Any]
+) -> None:
+    channel = new_channel("D")
+    body = json.dumps(change(event("你好", channel=channel))).encode()
+    r = httpx.post(url(bot_stack), content=body, headers=slack_headers(channel_fakes.slack_signing_secret, body))
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"][0]["loc"] == loc
+    time.sleep(QUIET_S)
+    assert channel_fakes.slack.posts(channel) == []
+
+
+@pytest.mark.parametrize(
+    ("payload", "loc"),
+    [
+        ("{not json", ["body", "payload"]),
+        (json.dumps({"actions": []}), ["body", "payload", "actions"]),
+        (json.dumps({"actions": [{"type": "button", "value": "/x"}]}), ["body", "payload", "user"]),
+        (
+            json.dumps({"actions": [{"type": "button", "value": "/x"}], "user": {"id": ""}}),
+            ["body", "payload", "user", "id"],
+        ),
+        (json.dumps({"actions": ["x"], "user": {"id": "U1"}}), ["body", "payload", "actions", 0]),
+    ],
+)
+def test_a_malformed_but_signed_click_gets_400_naming_the_field(
+    bot_stack: BotStack, channel_fakes: ChannelFakes, payload: str, loc: list[Any]
+) -> None:
+    body = urlencode({"payload": payload}).encode()
+    headers = slack_headers(channel_fakes.slack_signing_secret, body, content_type="application/x-www-form-urlencoded")
+    r = httpx.post(url(bot_stack), content=body, headers=headers, timeout=10)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"][0]["loc"] == loc
+
+
 @pytest.mark.parametrize("reason", ["http_timeout", "http_error"])
 def test_a_retry_of_an_answered_event_is_not_answered_again(
     bot_stack: BotStack, channel_fakes: ChannelFakes, reason: str
@@ -186,18 +240,20 @@ def test_a_retry_of_an_answered_event_is_not_answered_again(
     assert len(channel_fakes.slack.posts(channel)) == 1
 
 
-def _unsure_question(bot_stack: BotStack) -> str:
+def _unsure_question(bot_stack: BotStack, rasa_api: RasaApi) -> str:
     for q in ["我的服务器连不上", "端口有点问题", "服务器访问有问题", "规则", "my security group acts strange"]:
-        intent = bot_stack.rasa("POST", "/model/parse", json={"text": q})["intent"]["name"]
+        intent = rasa_api.intent(q)
         answer = bot_stack.api("POST", "/v1/answer", json={"question": q})
         if intent in ("ask_faq", "nlu_fallback") and not answer["confident"] and answer["candidates"]:
             return q
     pytest.fail("no vague question leads to candidates; update the list")
 
 
-def test_candidates_are_buttons_and_a_click_shows_the_entry(bot_stack: BotStack, channel_fakes: ChannelFakes) -> None:
+def test_candidates_are_buttons_and_a_click_shows_the_entry(
+    bot_stack: BotStack, rasa_api: RasaApi, channel_fakes: ChannelFakes
+) -> None:
     channel, user = new_channel("D"), f"U{uuid.uuid4().hex[:8].upper()}"
-    question = _unsure_question(bot_stack)
+    question = _unsure_question(bot_stack, rasa_api)
     candidates = bot_stack.api("POST", "/v1/answer", json={"question": question, "top_k": 3})["candidates"]
     send(bot_stack, channel_fakes, event(question, channel=channel, user=user))
 

@@ -17,7 +17,7 @@ import pytest
 
 from tests.channels.conftest import Oracle, wecom_signature
 from tests.channels.fakes import ChannelFakes, load_vectors
-from tests.stack import BotStack
+from tests.stack import BotStack, RasaApi
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 
@@ -293,9 +293,9 @@ def test_a_token_is_refreshed_before_it_expires(
     assert 42001 not in [s["errcode"] for s in wecom.sends(user)][1:]  # refreshed early, never refused
 
 
-def _unsure_question(bot_stack: BotStack) -> str:
+def _unsure_question(bot_stack: BotStack, rasa_api: RasaApi) -> str:
     for q in ["我的服务器连不上", "端口有点问题", "服务器访问有问题", "规则"]:
-        intent = bot_stack.rasa("POST", "/model/parse", json={"text": q})["intent"]["name"]
+        intent = rasa_api.intent(q)
         answer = bot_stack.api("POST", "/v1/answer", json={"question": q})
         if intent in ("ask_faq", "nlu_fallback") and not answer["confident"] and answer["candidates"]:
             return q
@@ -303,10 +303,10 @@ def _unsure_question(bot_stack: BotStack) -> str:
 
 
 def test_candidates_are_numbered_and_a_number_picks_one(
-    bot_stack: BotStack, channel_fakes: ChannelFakes, oracle: Oracle
+    bot_stack: BotStack, rasa_api: RasaApi, channel_fakes: ChannelFakes, oracle: Oracle
 ) -> None:
     wecom, user = channel_fakes.wecom, new_user()
-    question = _unsure_question(bot_stack)
+    question = _unsure_question(bot_stack, rasa_api)
     candidates = bot_stack.api("POST", "/v1/answer", json={"question": question, "top_k": 3})["candidates"]
     post(bot_stack, *callback(oracle, channel_fakes, text_message(user, question)))
     [offer] = wecom.wait_for_sends(user)
@@ -335,6 +335,11 @@ def _refusals(oracle: Oracle, fakes: ChannelFakes, user: str) -> dict[str, tuple
         400,
     )
     cases["no query parameters"] = ({}, good_body, 400)
+    # Signed and decryptable, but a text message without whom it is from or what it says.
+    no_user = text_message(user, "你好").replace(f"<FromUserName><![CDATA[{user}]]></FromUserName>", "")
+    cases["signed text without FromUserName"] = (*callback(oracle, fakes, no_user), 400)
+    no_content = text_message(user, "你好").replace("<Content><![CDATA[你好]]></Content>", "")
+    cases["signed text without Content"] = (*callback(oracle, fakes, no_content), 400)
     return cases
 
 
@@ -345,6 +350,7 @@ def test_callbacks_not_from_wecom_are_refused_and_never_answered(
     for name, (query, body, status) in _refusals(oracle, channel_fakes, user).items():
         r = post(bot_stack, query, body)
         assert r.status_code == status, f"{name}: {r.status_code} {r.text}"
+        assert r.json()["detail"][0]["msg"], f"{name}: no reason given"  # the app's error shape
     time.sleep(QUIET_S)
     assert channel_fakes.wecom.sends(user) == []
     # Each refusal is logged with its reason, none as a server error; the channel still answers.

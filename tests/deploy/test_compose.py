@@ -161,6 +161,9 @@ def test_rasa_serves_the_trained_model_and_the_deployment_endpoints(compose: dic
     assert "./bot:/app:ro" in rasa["volumes"]
     assert (REPO / "bot" / command[command.index("--credentials") + 1]).is_file()
     assert "--enable-api" not in command  # Rasa's HTTP API would expose every conversation
+    # Started through the launcher, which installs the runtime guards (bot/rasa_compat.py) first.
+    assert rasa["entrypoint"] == ["python", "/app/run.py"] and (REPO / "bot/run.py").is_file()
+    assert command[0] == "run" and "RASA_API_TOKEN" not in rasa["environment"]
     endpoints_mount = next(v for v in rasa["volumes"] if v.endswith(":/etc/rasa/endpoints.yml:ro"))
     endpoints_text = (REPO / endpoints_mount.split(":")[0]).read_text(encoding="utf-8")
     endpoints = yaml.safe_load(endpoints_text)

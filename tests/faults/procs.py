@@ -16,7 +16,17 @@ from typing import Any
 
 import httpx
 
-from tests.stack import APP_START_TIMEOUT_S, BOT_SH, RASA_START_TIMEOUT_S, REPO, Service, free_port, start, wait_until
+from tests.stack import (
+    APP_START_TIMEOUT_S,
+    BOT_SH,
+    RASA_START_TIMEOUT_S,
+    REPO,
+    Service,
+    free_port,
+    rasa_ready,
+    start,
+    wait_until,
+)
 
 
 def base_env(work: Path) -> dict[str, str]:
@@ -75,11 +85,7 @@ class Procs:
         log_name = name if name not in self.services else f"{name}-{len(self.services)}"
         service = start(log_name, [str(BOT_SH), "server", *extra], full_env, self.work)
         self.services[name], self.urls[name] = service, url
-        wait_until(
-            service,
-            lambda: bool(httpx.get(f"{url}/status", timeout=2).json().get("model_file")),
-            RASA_START_TIMEOUT_S,
-        )
+        wait_until(service, lambda: rasa_ready(url), RASA_START_TIMEOUT_S)
         return url
 
     def stop(self, name: str) -> None:

@@ -35,6 +35,7 @@ from tests.faults.procs import Procs, port_verdicts, procs_fixture, say
 
 pytestmark = [pytest.mark.rasa, pytest.mark.slow]
 TRACKER_DB = "rasa_scaleout_test"
+API_TOKEN = f"api-{uuid.uuid4().hex}"  # rasa-b's HTTP API (read the tracker), as an operator enables it
 
 
 def _tracker_database(postgres_url: str) -> None:
@@ -88,7 +89,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFake
         # Slack on both, against the fake; they tell redeliveries apart through Redis.
         channels = {**channel_fakes.env, "HELPDESK_DEDUP_REDIS_URL": redis_url.rsplit("/", 1)[0] + "/2"}
         p.start_rasa(actions, name="rasa-a", endpoints=endpoints, **channels)
-        p.start_rasa(actions, name="rasa-b", endpoints=endpoints, **channels)
+        p.start_rasa(actions, name="rasa-b", endpoints=endpoints, RASA_API_TOKEN=API_TOKEN, **channels)
         p.env["POSTGRES_URL"] = postgres_url  # for the assertions below
         yield p
 
@@ -130,7 +131,7 @@ def test_concurrent_messages_of_one_conversation_on_both_servers_are_all_kept(cl
     for (_, payloads), message in zip(replies, texts, strict=True):
         port = int(message.split()[0])
         assert [v[1] for v in port_verdicts(payloads)] == [port, port], (message, payloads)
-    tracker = httpx.get(f"{b}/conversations/{sender}/tracker", timeout=30).json()
+    tracker = httpx.get(f"{b}/conversations/{sender}/tracker", params={"token": API_TOKEN}, timeout=30).json()
     seen = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     # Every message once: none lost to a concurrent write. Rasa's own RedisLockStore fails
     # this intermittently (its lock update is not atomic); bot/guards/lock_store.py fixes it.

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from api.routes import widget
@@ -29,18 +32,28 @@ REPLY_TIMEOUT_MS = 30_000
 NOWHERE = "http://127.0.0.1:9"
 
 
-def serve_widget(rasa_url: str) -> ThreadServer:
-    """The widget's router alone, on a free port, with ``rasa_url`` as its Rasa."""
+def serve_widget(rasa_url: str, port: int | None = None) -> ThreadServer:
+    """The widget's router alone, with ``rasa_url`` as its Rasa, on ``port`` (default: a free one)."""
     app = FastAPI()
     app.state.settings = Settings(rasa_url=rasa_url)
     app.include_router(widget.router)
-    return serve_in_thread(app, "widget")
+    if port is None:
+        return serve_in_thread(app, "widget")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"widget-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail(f"the widget test server did not start on port {port}", pytrace=False)
+        time.sleep(0.05)
+    return ThreadServer(f"http://127.0.0.1:{port}", server, thread)
 
 
 @pytest.fixture(scope="session")
 def widget_url(bot_stack: Any) -> Iterator[str]:
-    """The demo page, talking to the real Rasa of ``bot_stack``."""
-    served = serve_widget(bot_stack.rasa_url)
+    """The demo page, talking to the real Rasa of ``bot_stack``, from an origin its CORS allows."""
+    served = serve_widget(bot_stack.rasa_url, bot_stack.widget_port)
     yield served.url
     served.stop()
 
