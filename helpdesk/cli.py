@@ -319,6 +319,22 @@ def eval_diagnosis(
             console.print(f"  {miss}")
 
 
+secrets_app = typer.Typer(help="The tokens the app, Rasa and the action server share on this machine.")
+app.add_typer(secrets_app, name="secrets")
+
+
+@secrets_app.command("ensure")
+def secrets_ensure() -> None:
+    """Make the local token files the default run shares (var/secrets/, mode 0600) unless they exist.
+
+    Prints where they are, never what they hold. Tokens set in the environment win over them.
+    """
+    from helpdesk.local_secrets import ensure_local_tokens
+
+    for field, path in ensure_local_tokens(get_settings().data_dir).items():
+        console.print(f"{field}: {path}")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench(
     ctx: typer.Context,
