@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas import HandoffResponse
+from api.schemas_diagnose import CaseBody
 from deflection.records_health import RecordsWaiting
 
 MAX_EVENTS_PER_BATCH = 5000
@@ -110,6 +111,11 @@ class TicketResponse(HandoffResponse):
     )
     delivery_attempts: int
     deliveries: list[DeliveryBody] = Field(default_factory=list, description="Each webhook attempt (detail view)")
+    case: CaseBody | None = Field(
+        None,
+        description="The connectivity case the bot was working when it handed off (target, evidence, checks done, "
+        "cause), exactly as the hand-off sent it; null when there was none",
+    )
 
 
 class TicketList(BaseModel):
@@ -196,3 +202,51 @@ class SuggestionBody(BaseModel):
 
 class SuggestionList(BaseModel):
     suggestions: list[SuggestionBody]
+
+
+class CaseCountsBody(BaseModel):
+    """Connectivity cases and how they ended (deflection/cases.py)."""
+
+    cases: int = Field(description="Conversations with a connectivity case (at least one diagnosis reply)")
+    concluded: int = Field(description="The bot's last diagnosis named a cause (other than unknown), no hand-off")
+    handed_off: int = Field(description="Handed to a person during or after the case")
+    abandoned: int = Field(
+        description="Neither, and the conversation ended (goodbye) or has been idle longer than idle_minutes"
+    )
+    open: int = Field(description="Neither yet: the user wrote within the last idle_minutes")
+
+
+class CauseRow(CaseCountsBody):
+    cause: str | None = Field(
+        description="The cause of the case's last diagnosis (docs/troubleshooting.md); 'unknown': every check made, "
+        "nothing found; null: undecided"
+    )
+
+
+class CasesResponse(CaseCountsBody):
+    as_of: str = Field(description="The time abandoned and open were decided at (UTC, ISO 8601)")
+    idle_minutes: int = Field(description="A case without a conclusion or hand-off idle this long is abandoned")
+    by_cause: list[CauseRow] = Field(description="Per cause, most cases first; undecided (null) last")
+
+
+class CaseDayRow(CaseCountsBody):
+    day: str = Field(description="The conversation's first day, UTC, YYYY-MM-DD")
+
+
+class CasesTimeseriesResponse(BaseModel):
+    as_of: str
+    idle_minutes: int
+    days: list[CaseDayRow]
+
+
+class TitleBody(BaseModel):
+    zh: str
+    en: str
+
+
+class VocabularyResponse(BaseModel):
+    """Titles of the diagnosis vocabulary's ids, to show cases as text (knowledge/data/troubleshooting/)."""
+
+    causes: dict[str, TitleBody] = Field(description="Cause id -> title")
+    checks: dict[str, TitleBody] = Field(description="Check id -> title; '{target}' stands for the case's target")
+    services: dict[str, TitleBody] = Field(description="Service id -> name")

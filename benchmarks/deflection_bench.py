@@ -8,8 +8,8 @@
    diff the new events, then publishes them (our broker only queues them).
 2. The app's cost of recording one turn (``POST /v1/events`` work minus HTTP), off the
    conversation's path: SQLite and PostgreSQL.
-3. The dashboard's summary and time-series queries over ``--turns`` recorded turns on
-   PostgreSQL (bulk-loaded with COPY from the demo generator), 30 days.
+3. The dashboard's summary, time-series and connectivity-case queries over ``--turns``
+   recorded turns on PostgreSQL (bulk-loaded with COPY from the demo generator), 30 days.
 
 PostgreSQL comes from HELPDESK_TEST_POSTGRES_URL (``scripts/postgres.sh start`` prints one);
 the benchmark works in a schema of its own and drops it at the end.
@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from benchmarks.measure import percentile  # noqa: E402
-from deflection import DeflectionStore, Filters, analytics  # noqa: E402
+from deflection import DeflectionStore, Filters, analytics, case_summary, case_timeseries  # noqa: E402
 from deflection.models import Conversation, Feedback, Turn  # noqa: E402
 from deflection.seed import generate  # noqa: E402
 
@@ -249,6 +249,8 @@ def bench_queries(url: str, turns: int) -> None:
             ("timeseries, language=en", lambda: analytics.timeseries(store.engine, Filters(language="en"))),
             ("breakdown by channel", lambda: analytics.breakdown(store.engine, Filters(), "channel")),
             ("top FAQ", lambda: analytics.top_faq(store.engine, Filters(), {}, 10)),
+            ("cases by cause", lambda: case_summary(store.engine, Filters())),
+            ("cases per day", lambda: case_timeseries(store.engine, Filters())),
         ]
         for name, fn in cases:
             print(f"  {name:<26} {timed(fn)}  (aim: < 500 ms)")

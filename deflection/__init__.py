@@ -1,4 +1,4 @@
-"""Support deflection: every turn's outcome, hand-off tickets, analytics and learned phrasings.
+"""Support deflection: every turn's outcome, connectivity cases, hand-off tickets, analytics and learned phrasings.
 
 No FastAPI and no Rasa here: the API (api/routes/events.py, handoffs.py, admin.py) and
 the Rasa event broker (bot/brokers/) are the edges that call this package.
@@ -6,6 +6,7 @@ the Rasa event broker (bot/brokers/) are the edges that call this package.
 
 from deflection.analytics import Filters, Summary, breakdown, iter_turns, summary, timeseries, top_faq
 from deflection.availability import StoreGate
+from deflection.case_analytics import CASE_COLUMNS, case_summary, case_timeseries, iter_cases
 from deflection.db import OUTAGE_ERRORS
 from deflection.errors import (
     DatabaseUnreachableError,
@@ -23,6 +24,7 @@ from deflection.unanswered import UnansweredGroup, unanswered
 from deflection.webhook import WebhookDeliverer
 
 __all__ = [
+    "CASE_COLUMNS",
     "OUTAGE_ERRORS",
     "DatabaseUnreachableError",
     "DeflectionError",
@@ -45,6 +47,9 @@ __all__ = [
     "UnansweredGroup",
     "WebhookDeliverer",
     "breakdown",
+    "case_summary",
+    "case_timeseries",
+    "iter_cases",
     "iter_turns",
     "summary",
     "timeseries",

@@ -3,7 +3,7 @@
 Definitions (all over the filtered period; days are UTC dates):
 
 - **question**: a turn the bot answered (FAQ answer, port / security-group verdict,
-  deletion diagnosis) or declined (not sure, nothing found, out of scope). Greetings,
+  deletion diagnosis, connectivity diagnosis) or declined (not sure, nothing found, out of scope). Greetings,
   feedback, "did you mean" clicks and hand-off requests are turns but not questions.
 - **answer rate** = answered questions / questions; **decline rate** = declined / questions.
 - **candidate-accept rate** = "did you mean" choices / declined turns that offered candidates.
@@ -12,7 +12,8 @@ Definitions (all over the filtered period; days are UTC dates):
   was not handed off and its last feedback (if any) was not "not useful".
 
 Conversation figures use the conversation's first day, channel and language; turn
-figures use each turn's own. A rate whose denominator is 0 is ``None``.
+figures use each turn's own. A rate whose denominator is 0 is ``None``. Connectivity
+cases (how troubleshooting ended) are in deflection/case_analytics.py.
 """
 
 from __future__ import annotations
@@ -254,6 +255,7 @@ TURN_COLUMNS = (
     "handed_off",
     "ticket_id",
     "useful",
+    "cause",  # a diagnosis turn's cause id; empty while undecided and on other turns
 )
 
 

@@ -7,6 +7,7 @@ so an odd but legal value in one event never fails the batch's transaction.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
@@ -20,6 +21,8 @@ MAX_AHEAD_S = 86_400.0
 # Python reads "\ud800" in JSON as a lone surrogate, which neither SQLite nor PostgreSQL can store.
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 TURN_EVENTS = ("user", "bot")
+# A cause id of the diagnosis vocabulary (docs/troubleshooting.md), as the turns store it.
+CAUSE_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,22 @@ def check_event(event: Any, now: float) -> str | None:
         return "needs a numeric 'timestamp' (seconds since the epoch)"
     if ts > now + MAX_AHEAD_S:
         return f"'timestamp' {ts:.0f} is more than a day ahead of the app's clock; check the bot's clock"
-    return None
+    return _check_reply(event) if kind == "bot" else None
+
+
+def _check_reply(event: Mapping[str, Any]) -> str | None:
+    """Why a bot event's payload cannot be recorded: a diagnosis reply needs a cause id or null."""
+    custom = mapping(mapping(event.get("data")).get("custom"))
+    if custom.get("kind") != "diagnosis":
+        return None
+    cause = custom.get("cause")
+    if cause is None or (isinstance(cause, str) and CAUSE_ID.fullmatch(cause)):
+        return None
+    shown = json.dumps(cause, ensure_ascii=False, default=str)[:60]
+    return (
+        f"a 'diagnosis' reply's 'cause' must be null or a cause id (docs/troubleshooting.md, e.g. "
+        f"'sg_no_matching_allow'), got {shown}"
+    )
 
 
 def check_events(events: Sequence[Any], now: float | None = None) -> Checked:

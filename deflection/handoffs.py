@@ -49,13 +49,16 @@ class HandoffDesk:
         reason: str,
         transcript: list[TranscriptLine],
         candidates: list[dict[str, Any]],
+        case: dict[str, Any] | None = None,
     ) -> Ticket:
         """Store the ticket and queue its delivery; returns at once (the webhook is not awaited).
+
+        ``case``: the connectivity case being worked (as POST /v1/diagnose returned it), if any.
 
         Raises:
             StoreUnavailableError: the database is down and there is no outbox to keep the ticket.
         """
-        ticket = new_ticket(conversation_id, channel, language, reason, transcript, candidates)
+        ticket = new_ticket(conversation_id, channel, language, reason, transcript, candidates, case)
         try:
             if not self._store_ready():
                 raise StoreUnavailableError("the deflection database is not available yet")

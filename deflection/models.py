@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -65,6 +66,14 @@ class Conversation(Base):
     not_useful: Mapped[int] = mapped_column(Integer(), default=0)
     # The conversation's latest feedback: True useful, False not useful, None none.
     last_feedback: Mapped[bool | None] = mapped_column(Boolean(), nullable=True)
+    # Its connectivity case (deflection/cases.py): when the first "diagnosis" reply came (None:
+    # no case), the cause of the last one (None: undecided), a hand-off during or after it (and
+    # its ticket), and whether the conversation ended after it (the bot said goodbye).
+    case_started_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    case_cause: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    case_handed_off: Mapped[bool] = mapped_column(Boolean(), default=False, server_default=false())
+    case_ticket_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    case_ended: Mapped[bool] = mapped_column(Boolean(), default=False, server_default=false())
 
     __table_args__ = (Index(None, "day", "channel", "language"),)
 
@@ -93,6 +102,8 @@ class Turn(Base):
     handed_off: Mapped[bool] = mapped_column(Boolean(), default=False)
     ticket_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     useful: Mapped[bool | None] = mapped_column(Boolean(), nullable=True)
+    # A "diagnosis" turn's cause id (docs/troubleshooting.md); None while undecided, and on other turns.
+    cause: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     __table_args__ = (
         Index(None, "conversation_id", "seq"),
@@ -142,6 +153,8 @@ class Ticket(Base):
     delivery_status: Mapped[str] = mapped_column(String(16))
     delivery_attempts: Mapped[int] = mapped_column(Integer(), default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    # The connectivity case being worked when the bot handed off (api/schemas_diagnose.py CaseBody).
+    case: Mapped[dict[str, Any] | None] = mapped_column("diagnosis_case", Json, nullable=True)
 
     __table_args__ = (Index(None, "status", "created_at"), Index(None, "delivery_status"))
 

@@ -4,7 +4,8 @@ One turn per ``user`` event; the ``bot`` events after it say what became of it
 (their ``custom`` payload carries ``kind``, ``faq_id``, ``score``, ``candidates``...,
 see actions/replies.py). Feedback is attached to the last answered turn, and a
 "did you mean" choice teaches an alternate phrasing: the question the user had
-asked, for the entry they chose.
+asked, for the entry they chose. "diagnosis" replies give their turn its cause and the
+conversation its connectivity case (deflection/cases.py).
 
 Events of one conversation arrive in order (the broker sends batches one at a
 time), but a turn's bot events may come in a later batch than its user event, so
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from contract.language import detect_language
+from deflection import cases
 from deflection import outcomes as oc
 from deflection.event_checks import Refusal, check_events, clean, finite, mapping
 from deflection.models import Conversation, Feedback, IngestedBatch, Suggestion, Turn
@@ -202,34 +204,65 @@ class EventRecorder:
     # --- bot messages --------------------------------------------------------------
 
     def _bot(self, session: Session, event: Mapping[str, Any], state: _ConversationState) -> None:
-        sender: str = event["sender_id"]
+        answered = self._answered(session, event["sender_id"], state)
+        if answered is None:
+            return  # a bot message before any user message (a greeting on session start)
+        conversation, turn = answered
+        custom = mapping(mapping(event.get("data")).get("custom"))
+        kind, intent = custom.get("kind"), custom.get("intent")
+        self._note_latency(turn, float(event["timestamp"]))
+        self._note_language(conversation, turn, custom.get("language"))
+        if kind == "handoff":
+            self._note_handoff(conversation, turn, custom.get("ticket_id"))
+        elif kind == "diagnosis":
+            cause = custom.get("cause")  # null or an id: check_events refused anything else
+            cases.note_diagnosis(conversation, turn, cause if isinstance(cause, str) else None)
+        elif kind == "text" and intent == "goodbye":
+            cases.note_goodbye(conversation)
+        self._settle(session, conversation, state, turn, oc.outcome_of(kind, intent), custom)
+
+    def _answered(self, session: Session, sender: str, state: _ConversationState) -> tuple[Conversation, Turn] | None:
+        """The conversation and the turn a bot message answers: its latest, of this batch or stored."""
         conversation = self._conversation(session, sender, state)
         if conversation is None:
-            return  # a bot message before any user message (a greeting on session start)
-        turn = state.current
-        if turn is None:
-            turn = session.scalars(
+            return None
+        if state.current is None:
+            state.current = session.scalars(
                 select(Turn).where(Turn.conversation_id == sender).order_by(Turn.seq.desc()).limit(1)
             ).first()
-            state.current = turn
-        if turn is None:
-            return
-        custom = mapping(mapping(event.get("data")).get("custom"))
-        ts = float(event["timestamp"])
+        return (conversation, state.current) if state.current is not None else None
+
+    @staticmethod
+    def _note_latency(turn: Turn, ts: float) -> None:
+        """The time to the turn's first reply."""
         if turn.latency_ms is None:
             turn.latency_ms = round(max(0.0, ts - epoch(turn.at)) * 1000.0, 3)
-        language = custom.get("language")
+
+    @staticmethod
+    def _note_language(conversation: Conversation, turn: Turn, language: object) -> None:
+        """The language the bot answered in is the turn's (and, on the first turn, the conversation's)."""
         if language in ("zh", "en"):
-            turn.language = language
+            turn.language = str(language)
             if conversation.turns == 1:
-                conversation.language = language
-        kind = custom.get("kind")
-        if kind == "handoff":
-            turn.handed_off = True
-            ticket = custom.get("ticket_id")
-            turn.ticket_id = clean(str(ticket)[:40]) if ticket else None
-            conversation.handed_off = True
-        outcome = oc.outcome_of(kind, custom.get("intent"))
+                conversation.language = str(language)
+
+    @staticmethod
+    def _note_handoff(conversation: Conversation, turn: Turn, ticket: object) -> None:
+        turn.handed_off = True
+        turn.ticket_id = clean(str(ticket)[:40]) if ticket else None
+        conversation.handed_off = True
+        cases.note_handoff(conversation, turn)
+
+    def _settle(
+        self,
+        session: Session,
+        conversation: Conversation,
+        state: _ConversationState,
+        turn: Turn,
+        outcome: str | None,
+        custom: Mapping[str, Any],
+    ) -> None:
+        """Give the turn this reply's outcome, unless an earlier reply decided it (a hand-off still may)."""
         if outcome is None:
             return
         if turn.outcome == oc.OTHER:

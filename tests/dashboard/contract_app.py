@@ -1,7 +1,9 @@
 """The admin API's contract, played by a tiny app with fixed data, beside the real dashboard router.
 
 Used to test what the page does with data the real store would not easily produce (markup in
-user questions, gaps in a series) and with a server that has no admin token configured.
+user questions and pasted cases, gaps in a series, a cause the vocabulary does not name) and
+with a server that has no admin token configured. Errors come in the app's one error shape
+(api/problems.py).
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Header, HTTPException, Query
-from fastapi.responses import PlainTextResponse
+from fastapi import FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
 
+from api.problems import ApiError, api_error_response
 from api.routes import dashboard
 
 TOKEN = "contract-token"
@@ -121,6 +124,95 @@ TICKETS = {
         }
     ]
 }
+# A hand-off that carries the case the bot was working (GET /v1/admin/tickets: TicketResponse.case).
+CASE = {
+    "version": 1,
+    "language": "zh",
+    "turns": 3,
+    "target": {"service": "ssh", "ports": [22], "protocols": ["tcp"], "alternatives": False},
+    "direction": "ingress",
+    "source": {"kind": "client", "address": HOSTILE},
+    "symptoms": ["timeout"],
+    "claims": ["rule_added"],
+    "evidence": [
+        {"kind": "security_groups", "format": "tencent_json", "groups": [{"SecurityGroupId": "sg-1"}]},
+        {"kind": "host_firewall", "format": "iptables_rules", "text": HOSTILE, "line_offset": 0},
+    ],
+    "checks": [
+        {"id": "carrier_port", "status": "passed"},
+        {"id": "sg_inbound", "status": "unknown"},
+        {"id": "host_firewall", "status": "failed"},
+        {"id": "listener", "status": "todo"},
+    ],
+    "cause": "os_firewall_drop",
+}
+TICKETS["tickets"].append(
+    {
+        "id": "t2",
+        "created_at": "2025-03-13T10:40:00+00:00",
+        "channel": "wecom",
+        "language": "zh",
+        "reason": "user_request",
+        "status": "open",
+        "transcript": [{"sender": "user", "text": "22端口连不上"}, {"sender": "user", "text": "转人工"}],
+        "case": CASE,
+    }
+)
+# Titles of the diagnosis vocabulary (GET /v1/admin/vocabulary); "sg_drop_rule" is left out on
+# purpose: the page then shows the id.
+VOCABULARY = {
+    "causes": {
+        "os_firewall_drop": {"zh": "实例内的防火墙拦截了该流量", "en": "The instance's firewall drops the traffic"},
+        "sg_no_matching_allow": {"zh": "安全组没有放通该流量", "en": "No security-group rule allows the traffic"},
+        "unknown": {"zh": "检查都做完了，仍未找到原因", "en": "Every check made; no cause found"},
+    },
+    "checks": {
+        "carrier_port": {"zh": "运营商是否拦截 {target}", "en": "Does the carrier block {target}?"},
+        "sg_inbound": {
+            "zh": "安全组入站规则是否放通 {target}",
+            "en": "Do the security group's inbound rules allow {target}?",
+        },
+        "host_firewall": {
+            "zh": "实例内的防火墙是否放通 {target}",
+            "en": "Does the instance's own firewall allow {target}?",
+        },
+    },
+    "services": {"ssh": {"zh": "SSH", "en": "SSH"}},
+}
+ENDINGS = ("concluded", "handed_off", "abandoned", "open")
+
+
+def _case_counts(concluded: int, handed_off: int, abandoned: int, open_: int) -> dict[str, int]:
+    return {
+        "cases": concluded + handed_off + abandoned + open_,
+        "concluded": concluded,
+        "handed_off": handed_off,
+        "abandoned": abandoned,
+        "open": open_,
+    }
+
+
+BY_CAUSE = [
+    {"cause": "sg_no_matching_allow", **_case_counts(30, 4, 0, 0)},
+    {"cause": "os_firewall_drop", **_case_counts(12, 2, 0, 1)},
+    {"cause": "sg_drop_rule", **_case_counts(5, 0, 0, 0)},
+    {"cause": "unknown", **_case_counts(0, 6, 3, 0)},
+    {"cause": None, **_case_counts(0, 3, 11, 2)},
+]
+CASES = {
+    "as_of": "2025-03-14T09:30:00Z",
+    "idle_minutes": 30,
+    **{k: sum(int(r[k] or 0) for r in BY_CAUSE) for k in ("cases", *ENDINGS)},
+    "by_cause": BY_CAUSE,
+}
+CASE_DAYS = {
+    "as_of": "2025-03-14T09:30:00Z",
+    "idle_minutes": 30,
+    "days": [
+        {"day": d["day"], **(_case_counts(0, 0, 0, 0) if i == 5 else _case_counts(4 + i % 3, 1, i % 2, 0))}
+        for i, d in enumerate(TIMESERIES["days"])
+    ],
+}
 Auth = Annotated[str | None, Header()]
 # What the bots' event brokers last reported (GET /v1/admin/records): every turn recorded.
 RECORDS = {
@@ -135,6 +227,8 @@ CSV = {
     "summary": "conversations,turns\n612,1480\n",
     "timeseries": "day,conversations\n2025-03-01,40\n",
     "breakdown": "key,conversations\nweb,300\n",
+    "cases": "cause,cases,concluded,handed_off,abandoned,open\nsg_no_matching_allow,34,30,4,0,0\n",
+    "case_days": "day,cases,concluded,handed_off,abandoned,open\n2025-03-01,5,4,1,0,0\n",
 }
 
 
@@ -145,11 +239,21 @@ def contract_app(token: str | None = TOKEN) -> FastAPI:
     closed: set[str] = set()
     decided: set[str] = set()
 
+    @app.exception_handler(ApiError)
+    def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return api_error_response(error)
+
     def check(authorization: str | None) -> None:
         if token is None:
-            raise HTTPException(503, "the admin API is disabled: set HELPDESK_ADMIN_TOKEN to enable it")
+            raise ApiError.of(503, "the admin API is disabled: set HELPDESK_ADMIN_TOKEN to enable it", "disabled")
         if authorization != f"Bearer {token}":
-            raise HTTPException(401, "missing or wrong admin token", headers={"WWW-Authenticate": "Bearer"})
+            raise ApiError.of(
+                401,
+                "missing or wrong admin token (HELPDESK_ADMIN_TOKEN): send it as 'Authorization: Bearer <token>'",
+                "unauthorized",
+                loc=("header", "authorization"),
+                headers={"WWW-Authenticate": "Bearer"},
+            )
 
     def maybe_csv(name: str, body: dict[str, Any], fmt: str | None) -> Any:
         if fmt == "csv":
@@ -211,6 +315,30 @@ def contract_app(token: str | None = TOKEN) -> FastAPI:
         check(authorization)
         closed.add(tid)
         return {"id": tid, "status": "closed"}
+
+    @app.get("/v1/admin/analytics/cases")
+    def cases(authorization: Auth = None, format: str | None = None) -> Any:
+        check(authorization)
+        return maybe_csv("cases", CASES, format)
+
+    @app.get("/v1/admin/analytics/cases/timeseries")
+    def case_days(authorization: Auth = None, format: str | None = None) -> Any:
+        check(authorization)
+        return maybe_csv("case_days", CASE_DAYS, format)
+
+    @app.get("/v1/admin/vocabulary")
+    def vocabulary(authorization: Auth = None) -> Any:
+        check(authorization)
+        return VOCABULARY
+
+    @app.get("/v1/admin/export/cases.{ext}")
+    def case_rows(ext: str, authorization: Auth = None) -> Any:
+        check(authorization)
+        if ext == "csv":
+            return PlainTextResponse(
+                "conversation_id,cause,ending\nc1,os_firewall_drop,handed_off\n", media_type="text/csv"
+            )
+        return [{"conversation_id": "c1", "cause": "os_firewall_drop", "ending": "handed_off"}]
 
     @app.get("/v1/admin/records")
     def records(authorization: Auth = None) -> Any:

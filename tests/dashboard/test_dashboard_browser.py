@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from tests.dashboard.conftest import UI_TIMEOUT_MS, DashboardPage, SeededApp
-from tests.dashboard.contract_app import HOSTILE, TIMESERIES, TOKEN, UNANSWERED
+from tests.dashboard.contract_app import BY_CAUSE, CASE_DAYS, CASES, HOSTILE, TIMESERIES, TOKEN, UNANSWERED
 
 pytestmark = pytest.mark.browser
 
 OpenDashboard = Callable[..., DashboardPage]
 RATES = ("deflection_rate", "answer_rate", "decline_rate")
+ENDINGS = ("concluded", "handed_off", "abandoned", "open")
 
 
 def pct(v: float | None) -> str:
@@ -111,6 +112,31 @@ def test_plots_render_the_seeded_figures(open_dashboard: OpenDashboard, seeded_a
     assert dash.errors == [], dash.errors
 
 
+def test_connectivity_cases_render_the_seeded_figures(open_dashboard: OpenDashboard, seeded_app: SeededApp) -> None:
+    dash = signed_in(open_dashboard, seeded_app)
+    page = dash.page
+    window = {"since": page.input_value("#f-since"), "until": page.input_value("#f-until")}
+    cases = seeded_app.api("/v1/admin/analytics/cases", **window)
+    days = seeded_app.api("/v1/admin/analytics/cases/timeseries", **window)["days"]
+    tickets = seeded_app.api("/v1/admin/tickets", status="open")["tickets"]
+    assert cases["cases"] > 0 and cases["concluded"] > 0, "the demo seed should have connectivity cases"
+    for key in ("cases", *ENDINGS):
+        assert dash.text(f"#cases-kpis .kpi-{key} .kpi-value") == f"{cases[key]:,}"
+    # One row per cause, its segments one per ending; the cause by its title from the vocabulary.
+    assert dash.count("#chart-cases-cause li.hbar-row") == len(cases["by_cause"])
+    assert dash.count("#chart-cases-cause rect.bar-concluded") == len(cases["by_cause"])
+    vocabulary = seeded_app.api("/v1/admin/vocabulary")
+    top = cases["by_cause"][0]
+    assert vocabulary["causes"][top["cause"]]["en"] in dash.text("#chart-cases-cause li.hbar-row >> nth=0")
+    # Per day: a column of each ending per day.
+    for key in ENDINGS:
+        assert dash.count(f"#chart-cases-days rect.bar-{key}") == len(days)
+    # Each open ticket that carries a case shows it as text.
+    assert dash.count("#tickets-list li.ticket .case") == sum(t["case"] is not None for t in tickets) > 0
+    dash.screenshot("cases-en")
+    assert dash.errors == [], dash.errors
+
+
 def test_exports_download_with_the_token(open_dashboard: OpenDashboard, seeded_app: SeededApp) -> None:
     dash = signed_in(open_dashboard, seeded_app)
     with dash.page.expect_download(timeout=UI_TIMEOUT_MS) as csv_download:
@@ -123,6 +149,11 @@ def test_exports_download_with_the_token(open_dashboard: OpenDashboard, seeded_a
         dash.page.click("button[data-export='turns.json']")
     turns = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))
     assert turns, "the JSON export of a seeded store is not empty"
+
+    with dash.page.expect_download(timeout=UI_TIMEOUT_MS) as cases_download:
+        dash.page.click("button[data-export='cases.csv']")
+    header = Path(cases_download.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("conversation_id,") and "cause" in header and "ending" in header, header
 
     with dash.page.expect_download(timeout=UI_TIMEOUT_MS) as summary_download:
         dash.page.click("button[data-export='summary.csv']")
@@ -201,6 +232,7 @@ def test_user_text_is_shown_as_text_never_run(open_dashboard: OpenDashboard, con
     assert HOSTILE in dash.text("#chart-top-faq")
     assert HOSTILE in dash.text("#tickets-list")
     assert HOSTILE in dash.text("#suggestions-list")
+    assert HOSTILE in dash.text("#tickets-list li[data-id='t2'] .case")  # the address the user gave, as text
     # The page is served with a policy that would block inline script anyway.
     csp = page.evaluate("fetch('/admin').then(r => r.headers.get('content-security-policy'))")
     assert "script-src 'self'" in csp
@@ -239,3 +271,60 @@ def test_a_server_without_an_admin_token_says_so(open_dashboard: OpenDashboard, 
     dash.page.wait_for_selector("#status[data-kind=error]", timeout=UI_TIMEOUT_MS)
     assert "HELPDESK_ADMIN_TOKEN" in dash.text("#status")
     assert dash.page.locator("#content").is_hidden()
+
+
+def test_a_ticket_shows_its_case_as_text(open_dashboard: OpenDashboard, contract_url: str) -> None:
+    dash = open_dashboard(contract_url)
+    dash.sign_in(TOKEN)
+    dash.wait_loaded()
+    case = "#tickets-list li[data-id='t2'] .case"
+    assert dash.count("#tickets-list li[data-id='t1'] .case") == 0  # a hand-off without a case shows none
+    assert (
+        dash.text(f"{case} .case-cause") == "Conclusion: The instance's firewall drops the traffic (os_firewall_drop)"
+    )
+    assert dash.text(f"{case} .case-target") == f"Target: SSH · TCP 22 · inbound · from the user's computer ({HOSTILE})"
+    evidence = "Evidence read: security groups (JSON), the instance's firewall (iptables -S)"
+    assert dash.text(f"{case} .case-evidence") == evidence
+    assert dash.text(f"{case} .case-said") == "User said: timeout, rule_added"
+    checks = dash.page.locator(f"{case} li.case-check").all_inner_texts()
+    assert checks == [
+        "✓ Does the carrier block TCP 22? — passed",
+        "? Do the security group's inbound rules allow TCP 22? — can't tell",
+        "✗ Does the instance's own firewall allow TCP 22? — failed",
+        "1 more to do",
+    ]
+    assert dash.page.evaluate("window.__pwned") is None and dash.page.locator("main img").count() == 0
+    dash.page.click("[data-lang=zh]")  # the same case in Chinese
+    assert dash.text(f"{case} .case-cause") == "结论: 实例内的防火墙拦截了该流量 (os_firewall_drop)"
+    assert "✗ 实例内的防火墙是否放通 TCP 22 — 未通过" in dash.text(case)
+    dash.screenshot("ticket-case-zh")
+    assert dash.errors == [], dash.errors
+
+
+def test_cases_by_cause_and_day_from_the_contract(open_dashboard: OpenDashboard, contract_url: str) -> None:
+    dash = open_dashboard(contract_url)
+    dash.sign_in(TOKEN)
+    dash.wait_loaded()
+    assert dash.text("#cases-kpis .kpi-cases .kpi-value") == f"{CASES['cases']:,}"
+    share = CASES["concluded"] / CASES["cases"] * 100
+    assert dash.text("#cases-kpis .kpi-concluded .kpi-share") == f"{share:.1f}%"
+    assert "30 minutes" in dash.text("#cases-hint")
+    labels = dash.page.locator("#chart-cases-cause .hbar-label").all_inner_texts()
+    assert labels == [
+        "No security-group rule allows the traffic (sg_no_matching_allow)",
+        "The instance's firewall drops the traffic (os_firewall_drop)",
+        "sg_drop_rule",  # not in the vocabulary the page got: its id
+        "Every check made; no cause found (unknown)",
+        "Undecided (the bot was still checking)",
+    ]
+    assert dash.count("#chart-cases-cause rect.bar-abandoned") == len(BY_CAUSE)
+    values = dash.page.locator("#chart-cases-days rect.bar-concluded").evaluate_all(
+        "rects => rects.map(r => Number(r.dataset.value))"
+    )
+    assert values == [d["concluded"] for d in CASE_DAYS["days"]]
+    with dash.page.expect_download(timeout=UI_TIMEOUT_MS) as download:
+        dash.page.click("button[data-export='cases-by-cause.csv']")
+    assert Path(download.value.path()).read_text(encoding="utf-8").startswith("cause,cases,")
+    assert all("/v1/admin/" not in r["url"] or r["auth"] == f"Bearer {TOKEN}" for r in dash.admin_requests)
+    dash.screenshot("cases-contract-en")
+    assert dash.errors == [], dash.errors

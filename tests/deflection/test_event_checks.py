@@ -13,6 +13,13 @@ NOW = T0 + 3600.0
 OK = {"event": "user", "sender_id": "c", "timestamp": T0, "text": "445端口能用吗"}
 
 
+def reply(kind: str, **custom: Any) -> dict[str, Any]:
+    return {"event": "bot", "sender_id": "c", "timestamp": T0, "data": {"custom": {"kind": kind, **custom}}}
+
+
+CAUSE_REFUSED = "a 'diagnosis' reply's 'cause' must be null or a cause id"
+
+
 @pytest.mark.parametrize(
     ("event", "reason"),
     [
@@ -37,6 +44,16 @@ OK = {"event": "user", "sender_id": "c", "timestamp": T0, "text": "445端口能�
         ({**OK, "timestamp": 253_402_300_800.0}, "is more than a day ahead of the app's clock"),
         ({**OK, "timestamp": 99_999_999_999.0}, "is more than a day ahead of the app's clock"),
         ({**OK, "event": "bot", "timestamp": NOW + 3600.0}, None),  # an hour of clock skew is fine
+        (reply("diagnosis", cause=None), None),  # undecided
+        (reply("diagnosis"), None),  # no cause given: undecided too
+        (reply("diagnosis", cause="sg_no_matching_allow"), None),
+        (reply("diagnosis", cause="unknown"), None),  # every check made, nothing found
+        (reply("diagnosis", cause=5), CAUSE_REFUSED),
+        (reply("diagnosis", cause=""), CAUSE_REFUSED),
+        (reply("diagnosis", cause="<b>drop</b>"), CAUSE_REFUSED),  # an id, never text to show
+        (reply("diagnosis", cause="x" * 65), CAUSE_REFUSED),  # longer than the store keeps
+        (reply("diagnosis", cause={"id": "sg_drop_rule"}), CAUSE_REFUSED),
+        (reply("faq_answer", cause=5), None),  # only diagnosis replies carry a cause
     ],
 )
 def test_each_event_is_checked_alone(event: Any, reason: str | None) -> None:

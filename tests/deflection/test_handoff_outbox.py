@@ -46,3 +46,14 @@ def test_with_the_database_up_a_ticket_is_stored_at_once(store: DeflectionStore,
     ticket = desk.open("conv-3", "web", "en", "user_request", TRANSCRIPT, [])
     assert ticket.delivery_status == "not_configured"
     assert store.tickets.get(ticket.id).id == ticket.id and not (tmp_path / "outbox").exists()
+
+
+def test_a_ticket_kept_on_disk_keeps_its_case(store: DeflectionStore, tmp_path: Path) -> None:
+    ready = False
+    case = {"version": 1, "cause": None, "checks": [{"id": "listener", "status": "todo"}]}
+    desk = HandoffDesk(store.tickets, None, HandoffOutbox(tmp_path / "outbox"), store_ready=lambda: ready)
+    queued = desk.open("conv-4", "rest", "en", "user_request", TRANSCRIPT, [], case)
+    assert queued.case == case
+    ready = True
+    assert desk.drain() == [queued.id]
+    assert store.tickets.get(queued.id).case == case

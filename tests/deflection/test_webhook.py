@@ -47,6 +47,37 @@ def test_a_failed_delivery_is_retried_and_every_attempt_recorded(store: Deflecti
     assert payload["ticket_id"] == ticket.id and payload["channel"] == "wecom"
     assert payload["transcript"] == [{"sender": "user", "text": "转人工", "timestamp": 1.0}]
     assert payload["candidates"] == [{"id": "faq-1"}]
+    assert payload["case"] is None  # no connectivity case was being worked
+
+
+CASE = {
+    "version": 1,
+    "language": "zh",
+    "turns": 2,
+    "target": {"service": None, "ports": [8443], "protocols": ["tcp"], "alternatives": False},
+    "direction": "ingress",
+    "source": {"kind": "unknown", "address": None},
+    "symptoms": ["timeout"],
+    "claims": ["rule_added"],
+    "evidence": [{"kind": "host_firewall", "format": "iptables_rules", "text": "-A INPUT -j DROP", "line_offset": 1}],
+    "checks": [{"id": "sg_inbound", "status": "unknown"}, {"id": "host_firewall", "status": "failed"}],
+    "cause": "os_firewall_drop",
+}
+
+
+def test_the_webhook_gets_the_case_the_bot_was_working(store: DeflectionStore) -> None:
+    with fake_endpoint([200]) as hook:
+        desk = HandoffDesk(store.tickets, WebhookDeliverer(store.tickets, hook.url, backoff_s=0.02))
+        desk.start()
+        try:
+            ticket = desk.open(
+                "conv-c", "rest", "zh", "user_request", [TranscriptLine("user", "转人工", 1.0)], [], CASE
+            )
+            delivered = wait_for(store, ticket.id, {"delivered", "failed"})
+        finally:
+            desk.stop()
+    assert delivered.delivery_status == "delivered" and delivered.case == CASE
+    assert hook.received[-1]["case"] == CASE  # target, evidence, checks done and the cause, as the bot had them
 
 
 def test_delivery_gives_up_after_the_last_attempt(store: DeflectionStore) -> None:

@@ -159,6 +159,44 @@ export function overlayColumns(container, spec) {
 }
 
 /**
+ * Stacked columns per day: one segment per series, bottom to top in the order given.
+ * @param {{labels: string[], series: {key, label, values: number[]}[], format, empty, title}} spec
+ */
+export function stackedColumns(container, spec) {
+  const { labels, series } = spec;
+  if (!labels.length) return emptyChart(container, spec.empty);
+  const H = 220;
+  const m = DAY_MARGIN;
+  const totals = labels.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
+  const max = niceMax(Math.max(0, ...totals));
+  const frame = { width: 760, height: H, margin: m, title: spec.title, max, tickFormat: spec.format };
+  const { root, pw, ph } = chartFrame("stacked-chart", frame);
+  const slot = pw / labels.length;
+  const width = slot * 0.72;
+  const xOf = (i) => m.l + slot * (i + 0.5);
+  xLabels(root, labels, xOf, H - 8);
+  labels.forEach((day, i) => {
+    let base = 0;
+    for (const s of series) {
+      const v = s.values[i] ?? 0;
+      const h = (ph * v) / max;
+      const bar = svg("rect", {
+        class: `bar bar-${s.key}`,
+        x: xOf(i) - width / 2,
+        y: m.t + ph - base - h,
+        width,
+        height: h,
+        "data-value": v,
+        "data-day": day,
+      });
+      root.append(withTitle(bar, `${day} · ${s.label}: ${spec.format(v)}`));
+      base += h;
+    }
+  });
+  container.replaceChildren(root, legend(series));
+}
+
+/**
  * Grouped columns: one group per category, one column per series, the value above each.
  * @param {{categories: {key, label, note}[], series: {key, label}[], value: (cat, key)=>number|null,
  *          max?: number, format, empty, title}} spec

@@ -3,10 +3,11 @@
 // questions and transcripts come from users.
 //
 // This module starts the page and ties the panels together: sources.js loads the data,
-// filters.js holds the form, figures.js and lists.js draw the panels, exports.js the
-// downloads, status.js what the page says.
+// filters.js holds the form, figures.js, cases.js and lists.js draw the panels (case_text.js
+// a ticket's connectivity case), exports.js the downloads, status.js what the page says.
 
 import { getToken, setToken } from "./api.js";
+import { renderCaseDays, renderCases } from "./cases.js";
 import { $, el } from "./dom.js";
 import { renderExports } from "./exports.js";
 import { renderBreakdown, renderKpis, renderTimeseries, renderTopFaq } from "./figures.js";
@@ -48,6 +49,8 @@ function render() {
     ["unanswered", renderUnanswered],
     ["suggestions", renderSuggestions],
     ["tickets", renderTickets],
+    ["cases", renderCases],
+    ["caseDays", renderCaseDays],
   ];
   for (const [name, draw] of panels) {
     if (name in data) draw(data[name]);
@@ -66,6 +69,8 @@ const PANEL_TARGETS = {
   unanswered: "unanswered-list",
   suggestions: "suggestions-list",
   tickets: "tickets-list",
+  cases: "chart-cases-cause",
+  caseDays: "chart-cases-days",
 };
 
 function panelError(name, error) {

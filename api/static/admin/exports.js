@@ -15,6 +15,10 @@ const EXPORTS = [
   ["exportTimeseriesCsv", `${ADMIN}/analytics/timeseries`, { format: "csv" }, "timeseries.csv", "text/csv"],
   ["exportChannelCsv", `${ADMIN}/analytics/breakdown`, { by: "channel", format: "csv" }, "by-channel.csv", "text/csv"],
   ["exportLanguageCsv", `${ADMIN}/analytics/breakdown`, { by: "language", format: "csv" }, "by-language.csv", "text/csv"],
+  ["exportCasesCsv", `${ADMIN}/export/cases.csv`, {}, "cases.csv", "text/csv"],
+  ["exportCasesJson", `${ADMIN}/export/cases.json`, {}, "cases.json", "application/json"],
+  ["exportCasesByCauseCsv", `${ADMIN}/analytics/cases`, { format: "csv" }, "cases-by-cause.csv", "text/csv"],
+  ["exportCasesByDayCsv", `${ADMIN}/analytics/cases/timeseries`, { format: "csv" }, "cases-by-day.csv", "text/csv"],
 ];
 
 export function renderExports() {

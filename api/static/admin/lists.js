@@ -1,7 +1,9 @@
 // The list panels: unanswered question groups (with "Add to FAQ"), alternate phrasings to
-// accept or reject, and open hand-off tickets to close. Long lists show their first few.
+// accept or reject, and open hand-off tickets (with the connectivity case they carry) to
+// close. Long lists show their first few.
 
 import { post } from "./api.js";
+import { caseBlock } from "./case_text.js";
 import { niceMax } from "./charts.js";
 import { $, button, el } from "./dom.js";
 import { num } from "./format.js";
@@ -147,6 +149,7 @@ export function renderTickets(data) {
       const transcript = listOf(tk.transcript);
       const lastUser = [...transcript].reverse().find((l) => l.sender === "user") ?? transcript[transcript.length - 1];
       if (lastUser) body.append(el("q", "last-message", lastUser.text));
+      if (tk.case) body.append(caseBlock(tk.case));
       const actions = el("div", "item-actions");
       actions.append(
         button("close", async () => {

@@ -1,10 +1,13 @@
 // What the dashboard loads: one admin API call per panel, all at once, each allowed to fail
-// alone; and the FAQ's questions (public /v1/faq), to label suggestions.
+// alone; the FAQ's questions (public /v1/faq), to label suggestions; and the titles of the
+// diagnosis vocabulary (causes, checks, services), to show connectivity cases as text.
 
 import { getJson } from "./api.js";
+import { language } from "./i18n.js";
 
 export const ADMIN = "/v1/admin";
 const faqQuestions = new Map(); // FAQ id -> question
+let vocabulary = null; // {causes, checks, services}: id -> {zh, en}
 
 const SOURCES = {
   summary: (f) => getJson(`${ADMIN}/analytics/summary`, f),
@@ -15,6 +18,8 @@ const SOURCES = {
   unanswered: (f) => getJson(`${ADMIN}/analytics/unanswered`, { ...f, limit: 20 }),
   suggestions: () => getJson(`${ADMIN}/suggestions`),
   tickets: () => getJson(`${ADMIN}/tickets`, { status: "open" }),
+  cases: (f) => getJson(`${ADMIN}/analytics/cases`, f),
+  caseDays: (f) => getJson(`${ADMIN}/analytics/cases/timeseries`, f),
 };
 
 async function loadFaqQuestions() {
@@ -28,6 +33,21 @@ async function loadFaqQuestions() {
   }
 }
 
+async function loadVocabulary() {
+  if (vocabulary) return;
+  try {
+    vocabulary = await getJson(`${ADMIN}/vocabulary`);
+  } catch {
+    // Only titles are lost: cases then show their ids.
+  }
+}
+
+/** The title of a ``kind`` ("causes", "checks", "services") id in the page's language, if known. */
+export function vocabTitle(kind, id) {
+  const title = vocabulary?.[kind]?.[id];
+  return title ? (title[language()] ?? title.en ?? null) : null;
+}
+
 /** The question of FAQ entry ``id``, if the FAQ could be loaded. */
 export function faqQuestion(id) {
   return faqQuestions.get(id);
@@ -39,7 +59,11 @@ export function faqQuestion(id) {
  */
 export async function loadPanels(f) {
   const names = Object.keys(SOURCES);
-  const [settled] = await Promise.all([Promise.allSettled(names.map((n) => SOURCES[n](f))), loadFaqQuestions()]);
+  const [settled] = await Promise.all([
+    Promise.allSettled(names.map((n) => SOURCES[n](f))),
+    loadFaqQuestions(),
+    loadVocabulary(),
+  ]);
   const data = {};
   const errors = {};
   settled.forEach((r, i) => {
