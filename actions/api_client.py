@@ -6,7 +6,9 @@ The bodies are the contract's (``contract.api``), checked against the app's Open
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import re
 from typing import Any, Literal
 
 import aiohttp
@@ -16,6 +18,11 @@ from contract.api import (
     AnswerResult,
     Candidate,
     DeletionCheck,
+    DiagnoseQuery,
+    DiagnoseResult,
+    Diagnosis,
+    DiagnosisCheck,
+    DiagnosisFix,
     EntryText,
     FaqEntry,
     HandoffCreated,
@@ -44,6 +51,43 @@ class ApiRejected(HelpdeskApiError):
         super().__init__(f"helpdesk API answered {status}: {detail}")
         self.status = status
         self.detail = detail
+
+
+# The app's 413 message (api/errors.py): its length and limit, then what to paste instead.
+_TOO_LONG = re.compile(r"^the text is (\d+) characters long; at most (\d+) are read\.\s*(.*)$", re.DOTALL)
+
+
+def problem_messages(detail: str) -> list[tuple[list[Any], str]]:
+    """``(loc, msg)`` of each problem of an error body (``{"detail": [{"loc", "msg", "type"}]}``).
+
+    A body of another shape (a proxy's page) is one problem with no location: its text.
+    """
+    try:
+        items = json.loads(detail)["detail"]
+        return [(list(item.get("loc") or []), str(item["msg"])) for item in items]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return [([], detail)]
+
+
+class TextTooLong(ApiRejected):
+    """413 from ``POST /v1/diagnose``: the message is longer than the app reads.
+
+    ``advice`` is the app's (in the message's language): what to paste instead. ``length``
+    and ``limit`` are None when the app's message does not state them.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+        message = " ".join(msg for _, msg in problem_messages(detail))
+        found = _TOO_LONG.match(message.strip())
+        self.length = int(found[1]) if found else None
+        self.limit = int(found[2]) if found else None
+        self.advice = found[3].strip() if found else message.strip()
+
+
+class CaseRejected(ApiRejected):
+    """422 naming the case sent back: it no longer validates (the app was upgraded, its
+    vocabulary changed, a stored paste no longer reads). The case cannot go on."""
 
 
 class HelpdeskApi:
@@ -107,7 +151,9 @@ class HelpdeskApi:
         reason: Literal["user_request", "repeated_failure"],
         transcript: list[TranscriptLine],
         candidates: list[Candidate],
+        case: dict[str, object] | None = None,
     ) -> HandoffCreated:
+        """A ticket for a human; ``case``: the connectivity case being worked, as the app returned it."""
         body: HandoffRequest = {
             "conversation_id": conversation_id,
             "channel": channel,
@@ -116,7 +162,29 @@ class HelpdeskApi:
             "transcript": transcript,
             "candidates": candidates,
         }
+        if case is not None:
+            body["case"] = case
         result: HandoffCreated = await self._request("POST", "/v1/handoffs", dict(body), self._handoff_headers)
+        return result
+
+    async def diagnose(
+        self, case: dict[str, object] | None, text: str | None, language: Language | None
+    ) -> DiagnoseResult:
+        """The diagnosis of ``case`` (None starts one) after the user's new ``text``, and the updated case.
+
+        Raises:
+            TextTooLong: the text is longer than the app reads (413; ``advice`` says what to paste).
+            CaseRejected: the case does not validate any more (422 naming it).
+        """
+        query: DiagnoseQuery = {"case": case, "text": text, "language": language}
+        try:
+            result: DiagnoseResult = await self._request("POST", "/v1/diagnose", dict(query))
+        except ApiRejected as e:
+            if e.status == 413:
+                raise TextTooLong(e.detail) from e
+            if e.status == 422 and any(loc[:2] == ["body", "case"] for loc, _ in problem_messages(e.detail)):
+                raise CaseRejected(e.status, e.detail) from e
+            raise
         return result
 
     async def _request(
@@ -151,7 +219,12 @@ __all__ = [
     "ApiRejected",
     "ApiUnavailable",
     "Candidate",
+    "CaseRejected",
     "DeletionCheck",
+    "DiagnoseResult",
+    "Diagnosis",
+    "DiagnosisCheck",
+    "DiagnosisFix",
     "EntryText",
     "FaqEntry",
     "HandoffCreated",
@@ -159,5 +232,6 @@ __all__ = [
     "HelpdeskApiError",
     "Language",
     "PortVerdict",
+    "TextTooLong",
     "TranscriptLine",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal
 
 from rasa_sdk import Tracker
@@ -9,10 +10,12 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.api_client import Candidate, HelpdeskApi, HelpdeskApiError, Language
+from actions.api_client import ApiRejected, Candidate, HandoffCreated, HelpdeskApi, HelpdeskApiError, Language
 from actions.base import HelpdeskAction
 from actions.replies import reply
-from actions.tracker_view import last_candidates, transcript
+from actions.tracker_view import kept_case, last_candidates, transcript
+
+logger = logging.getLogger(__name__)
 
 # Two consecutive unsure answers, or two "didn't help", bring in a human.
 FAILURES_BEFORE_HANDOFF = 2
@@ -26,7 +29,8 @@ async def hand_off(
     reason: Literal["user_request", "repeated_failure"],
     candidates: list[Candidate] | None = None,
 ) -> list[dict[str, Any]]:
-    """Record the hand-off (with the transcript so far) and tell the user its ticket.
+    """Record the hand-off (with the transcript so far, and the troubleshooting case when one
+    is being worked) and tell the user its ticket.
 
     ``candidates``: what retrieval offered in this very turn (not in the tracker yet);
     by default those of the last fallback the tracker recorded.
@@ -35,27 +39,51 @@ async def hand_off(
         dispatcher.utter_message(
             text=messages.text("handoff_after_failures", lang), json_message={"kind": "text", "language": lang}
         )
+    case = kept_case(tracker)
     try:
-        created = await api.create_handoff(
-            conversation_id=tracker.sender_id,
-            channel=tracker.get_latest_input_channel() or "unknown",
-            language=lang,
-            reason=reason,
-            transcript=transcript(tracker),
-            candidates=candidates if candidates is not None else last_candidates(tracker),
-        )
+        created, case_sent = await _create(api, tracker, lang, reason, candidates, case)
     except HelpdeskApiError:
         reply(dispatcher, kind="error", lang=lang, text=messages.text("handoff_failed", lang), error="handoff_failed")
         return []
+    key = "handoff_done_with_case" if case_sent else "handoff_done"
     reply(
         dispatcher,
         kind="handoff",
         lang=lang,
-        text=messages.text("handoff_done", lang, ticket_id=created["id"]),
+        text=messages.text(key, lang, ticket_id=created["id"]),
         ticket_id=created["id"],
         reason=reason,
     )
     return [SlotSet("fallback_streak", 0.0), SlotSet("negative_feedback", 0.0)]
+
+
+async def _create(
+    api: HelpdeskApi,
+    tracker: Tracker,
+    lang: Language,
+    reason: Literal["user_request", "repeated_failure"],
+    candidates: list[Candidate] | None,
+    case: dict[str, object] | None,
+) -> tuple[HandoffCreated, bool]:
+    """The ticket, and whether it carries the case. A case the app refuses (422) does not
+    keep the user from a human: the ticket is made without it (the transcript remains)."""
+    fields: dict[str, Any] = {
+        "conversation_id": tracker.sender_id,
+        "channel": tracker.get_latest_input_channel() or "unknown",
+        "language": lang,
+        "reason": reason,
+        "transcript": transcript(tracker),
+        "candidates": candidates if candidates is not None else last_candidates(tracker),
+    }
+    if case is None:
+        return await api.create_handoff(**fields), False
+    try:
+        return await api.create_handoff(**fields, case=case), True
+    except ApiRejected as e:
+        if e.status != 422:
+            raise
+        logger.warning("hand-off: the app refused the case, handing off without it: %s", e)
+        return await api.create_handoff(**fields), False
 
 
 class ActionHandoff(HelpdeskAction):

@@ -15,6 +15,7 @@ _HELP = {
         "- 查端口能不能用（例如“445 端口能用吗”“135-139 UDP”）\n"
         "- 解答云服务器端口和安全组的常见问题\n"
         "- 排查安全组为什么删不掉（可附上 sg-xxxxxxxx 和实例 ID）\n"
+        "- 排查连不上的问题（例如“8443 访问不了”，可以粘贴安全组规则、iptables 或 ss 的输出）\n"
         "- 转人工客服（说“转人工”即可）"
     ),
     "en": (
@@ -22,6 +23,8 @@ _HELP = {
         '- check whether a port can be used (e.g. "can I listen on 445?", "135-139 UDP")\n'
         "- answer common questions about CVM ports and security groups\n"
         "- find out why a security group cannot be deleted (add its sg-xxxxxxxx and instance IDs)\n"
+        '- work out why a connection fails (e.g. "can\'t reach port 8443"; paste security group rules, '
+        "iptables or ss output)\n"
         '- reach a human colleague (just say "human")'
     ),
 }
@@ -89,6 +92,18 @@ TEXTS: dict[str, dict[Language, str]] = {
         "zh": "已为您转接人工客服，工单号：{ticket_id}。同事会尽快在这里回复您。",
         "en": "I've passed this conversation to a human colleague (ticket {ticket_id}). They'll reply here soon.",
     },
+    # The hand-off carried the troubleshooting case: the colleague starts where the bot stopped.
+    "handoff_done_with_case": {
+        "zh": (
+            "已为您转接人工客服，工单号：{ticket_id}。这次排查的记录（问题、您粘贴的内容、已做的检查和结论）"
+            "已一并转给同事，不用再重复描述。同事会尽快在这里回复您。"
+        ),
+        "en": (
+            "I've passed this conversation to a human colleague (ticket {ticket_id}), with this troubleshooting case "
+            "(the problem, what you pasted, the checks made and the conclusion), so you won't need to explain it "
+            "again. They'll reply here soon."
+        ),
+    },
     "handoff_after_failures": {
         "zh": "看来我没能解决您的问题，我来请人工客服帮忙。",
         "en": "It looks like I couldn't solve this, so I'm bringing in a human colleague.",
@@ -148,6 +163,40 @@ TEXTS: dict[str, dict[Language, str]] = {
     "reason_referenced_by_rule": {
         "zh": "其他安全组的规则引用了该安全组，请先删除这些规则",
         "en": "a rule in another security group references it: remove those rules first",
+    },
+    # Troubleshooting (actions/diagnosis_text.py): the bot's words around the engine's.
+    "diag_conclusion": {"zh": "结论：{title}", "en": "Conclusion: {title}"},
+    "diag_rule": {"zh": "依据：{label}：{text}", "en": "Decided by {label}: {text}"},
+    "diag_fix": {"zh": "修复方法：{summary}", "en": "How to fix it: {summary}"},
+    "diag_command": {"zh": "命令（{tool}）：{command}", "en": "Command ({tool}): {command}"},
+    "diag_how": {"zh": "怎么查：{how}", "en": "How to check: {how}"},
+    "diag_paste": {"zh": "然后：{paste}", "en": "Then: {paste}"},
+    "diag_need": {"zh": "还需要：{need}", "en": "Still needed: {need}"},
+    "diag_checked": {"zh": "已查：{checks}", "en": "Checked so far: {checks}"},
+    "diag_check_status": {"zh": "{title}（{status}）", "en": "{title} ({status})"},
+    "diag_later": {"zh": "之后还会查：{checks}", "en": "After that: {checks}"},
+    "diag_unknown": {
+        "zh": "说“转人工”，我会把这次排查的记录一起转给同事，不用您重复描述。",
+        "en": 'Say "human" and I\'ll pass this case, with every check made, to a colleague: no need to explain again.',
+    },
+    "check_passed": {"zh": "没问题", "en": "fine"},
+    "check_failed": {"zh": "有问题", "en": "the problem"},
+    "check_unknown": {"zh": "已查，未能确定", "en": "done, not settled"},
+    "check_todo": {"zh": "待查", "en": "to do"},
+    # The stored case was refused (e.g. after an upgrade): the case starts again from this message.
+    "case_restarted": {
+        "zh": "之前的排查记录已无法继续使用，我从这条消息重新开始排查。",
+        "en": "I couldn't carry on with the earlier troubleshooting record, so I've started again from this message.",
+    },
+    # The app's advice says what to paste instead (a command that prints less).
+    "paste_too_long": {
+        "zh": "这段内容太长了（{length} 个字，我最多读 {limit} 个字）。{advice}",
+        "en": "That's too long for me to read ({length:,} characters; I read at most {limit:,}). {advice}",
+    },
+    # The app's 413 did not say the lengths: its message alone.
+    "paste_too_long_plain": {
+        "zh": "这段内容太长了，我读不完，请只粘贴相关的部分。{advice}",
+        "en": "That's too long for me to read. Please paste only the part that matters. {advice}",
     },
 }
 

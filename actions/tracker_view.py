@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Tracker
 
 from actions.api_client import Candidate, TranscriptLine
+
+logger = logging.getLogger(__name__)
+
+CASE_SLOT = "case"
+
+
+def kept_case(tracker: Tracker) -> dict[str, object] | None:
+    """The case the last diagnosis returned, or None when no case is being worked.
+
+    Only the actions write the slot; anything but a JSON object there is a bug, said in the
+    log, and the case starts again rather than the conversation stopping.
+    """
+    case = tracker.get_slot(CASE_SLOT)
+    if case is None or isinstance(case, dict):
+        return case or None
+    logger.warning("slot %r holds a %s, not a case: starting a new case", CASE_SLOT, type(case).__name__)
+    return None
 
 
 def entity_values(tracker: Tracker, entity: str) -> list[str]:

@@ -120,6 +120,82 @@ class HandoffCreated(TypedDict):
     created_at: str
 
 
+class DiagnoseQuery(TypedDict):
+    """Body of ``POST /v1/diagnose``: the user's new message and the case the last answer returned."""
+
+    case: dict[str, object] | None  # opaque to the actions: sent back exactly as received; None starts one
+    text: str | None
+    language: Language | None  # None: the engine reads it from the message (a paste alone keeps the case's)
+
+
+class DiagnosisFlow(TypedDict):
+    direction: Literal["ingress", "egress"]
+    protocol: str
+    port: int | None
+    remote: str
+
+
+class DiagnosisDecidedBy(TypedDict):
+    source: str
+    label: str  # which rule or line, in the diagnosis's language
+    text: str  # the rule or line as the user wrote it
+    reason: str  # the rule engine's explanation (English)
+    flow: DiagnosisFlow | None
+
+
+class DiagnosisCheck(TypedDict):
+    id: str
+    status: Literal["passed", "failed", "unknown", "todo"]
+    title: str
+    why: str
+    how: str
+    paste: str
+    detail: str  # the rule engine's reason (English) when evidence settled it
+
+
+class DiagnosisCommand(TypedDict):
+    tool: str
+    command: str
+
+
+class DiagnosisFix(TypedDict):
+    summary: str
+    console_steps: list[str]
+    commands: list[DiagnosisCommand]
+
+
+class DiagnosedTarget(TypedDict):
+    service: str | None
+    ports: list[int]
+    protocols: list[str]
+    direction: Literal["ingress", "egress"]
+    source: Literal["unknown", "client", "internet", "vpc"]
+    address: str | None
+
+
+class Diagnosis(TypedDict):
+    """The diagnosis as the app sends it: the ``custom`` payload of kind ``diagnosis``
+    (``contract.payloads.DiagnosisPayload``), key for key."""
+
+    kind: Literal["diagnosis"]
+    language: Language
+    cause: str | None  # None while undecided; "unknown" when every check is done and none found it
+    title: str | None
+    summary: str
+    decided_by: DiagnosisDecidedBy | None
+    checks: list[DiagnosisCheck]
+    fix: DiagnosisFix | None
+    faq_ids: list[str]
+    needs: list[str]
+    target: DiagnosedTarget
+
+
+class DiagnoseResult(TypedDict):
+    diagnosis: Diagnosis
+    case: dict[str, object]  # send it back with the next message
+    problem: bool  # whether the message described a connection problem
+
+
 # TypedDict -> the name of the OpenAPI component schema it mirrors.
 SCHEMA_OF: dict[type, str] = {
     Candidate: "CandidateBody",
@@ -134,6 +210,15 @@ SCHEMA_OF: dict[type, str] = {
     TranscriptLine: "TranscriptLineBody",
     HandoffRequest: "HandoffRequest",
     HandoffCreated: "TicketResponse",
+    DiagnoseQuery: "DiagnoseRequest",
+    DiagnosisFlow: "FlowBody",
+    DiagnosisDecidedBy: "DecidedByBody",
+    DiagnosisCheck: "CheckBody",
+    DiagnosisCommand: "CommandBody",
+    DiagnosisFix: "FixBody",
+    DiagnosedTarget: "DiagnosisTargetBody",
+    Diagnosis: "DiagnosisBody",
+    DiagnoseResult: "DiagnoseResponse",
 }
 # The views the actions send (the others they read).
-REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine, AnswerQuery})
+REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine, AnswerQuery, DiagnoseQuery})

@@ -28,7 +28,14 @@ from helpdesk.settings import Settings
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # In dependency order: each file uses only names defined by the ones before it.
-SCRIPT_PARTS = ("widget-i18n.js", "widget-markdown.js", "widget-transport.js", "widget-cards.js", "widget-main.js")
+SCRIPT_PARTS = (
+    "widget-i18n.js",
+    "widget-markdown.js",
+    "widget-transport.js",
+    "widget-cards.js",
+    "widget-diagnosis.js",
+    "widget-main.js",
+)
 
 router = api_router(tags=["widget"])
 

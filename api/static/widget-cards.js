@@ -6,12 +6,12 @@
 //   {role: "bot", via: "faq", kind: "faq_answer", custom}: an FAQ entry from the app's own
 //     FAQ search while Rasa is down (no feedback buttons: feedback goes to Rasa)
 //   {role: "bot", via: "faq", kind: "faq_search", candidates: [{id, question}], chosen?}
-// kind is the payload's `kind` (faq_answer, port_verdict, delete_diagnosis, fallback,
-// handoff) or "text". All text goes in as text nodes (see widget-markdown.js).
+// kind is the payload's `kind` (faq_answer, port_verdict, delete_diagnosis, diagnosis,
+// fallback, handoff) or "text". All text goes in as text nodes (see widget-markdown.js).
 // ctx: {t, choose(item, {index, title, payload}), feedback(item, "up" | "down"), send(text, display),
 //       openFaq(item, {index, id, title})}.
 
-const RICH_KINDS = new Set(["faq_answer", "port_verdict", "delete_diagnosis", "fallback", "handoff"]);
+const RICH_KINDS = new Set(["faq_answer", "port_verdict", "delete_diagnosis", "diagnosis", "fallback", "handoff"]);
 const VERDICTS = new Set(["blocked", "restricted", "open"]);
 
 const el = Markdown.el;
@@ -31,6 +31,19 @@ const ICONS = {
     ".41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z",
   person:
     "M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 4v2h16v-2c0-2.66-5.33-4-8-4z",
+  check: "M9 16.17L4.83 12l-1.42 1.41L9 19 21 7l-1.41-1.41z",
+  cross:
+    "M19 6.41L17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z",
+  help:
+    "M11 18h2v-2h-2v2zm1-16C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.41 0-8-3.59-8-8s3.59-8 " +
+    "8-8 8 3.59 8 8-3.59 8-8 8zm0-14c-2.21 0-4 1.79-4 4h2c0-1.1.9-2 2-2s2 .9 2 2c0 2-3 1.75-3 5h2c0-2.25 3-2.5 3-5 " +
+    "0-2.21-1.79-4-4-4z",
+  pending:
+    "M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm0 18c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 " +
+    "8-3.58 8-8 8z",
+  copy:
+    "M16 1H4c-1.1 0-2 .9-2 2v14h2V3h12V1zm3 4H8c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h11c1.1 0 2-.9 2-2V7c0-1.1-.9-2-2-2zm0 " +
+    "16H8V7h11v14z",
 };
 
 function icon(name) {
@@ -132,12 +145,14 @@ function portCard(item, ctx) {
   return card("ports", t.portTitle, [el("div", "verdicts", rows)]);
 }
 
-function diagnosisCard(item, ctx) {
+function deletionCard(item, ctx) {
   const body = el("div", "md", [Markdown.render(item.text)]);
   // The bot's text may quote the FAQ with its source already; no second link then.
   const url = str(item.custom.source_url);
   return card("sg", ctx.t.sgTitle, [body, url && item.text.includes(url) ? null : sourceLink(url, ctx.t)]);
 }
+
+// The troubleshooting card (kind "diagnosis") is in widget-diagnosis.js.
 
 function fallbackCard(item, ctx) {
   let buttons = item.buttons || [];
@@ -193,7 +208,8 @@ function welcomeBubble(ctx) {
 const BOT_RENDERERS = {
   faq_answer: faqCard,
   port_verdict: portCard,
-  delete_diagnosis: diagnosisCard,
+  delete_diagnosis: deletionCard,
+  diagnosis: troubleshootingCard,
   fallback: fallbackCard,
   handoff: handoffCard,
   faq_search: faqSearchCard,

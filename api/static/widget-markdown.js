@@ -179,5 +179,5 @@ const Markdown = (() => {
     return fragment;
   }
 
-  return { render, safeUrl, el };
+  return { render, inline, safeUrl, el };
 })();
