@@ -25,12 +25,18 @@ from api.routes import (
 )
 from api.security import install_security
 from api.services import load_services
+from helpdesk.local_secrets import with_local_tokens
 from helpdesk.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; knowledge and index load in the lifespan, before it serves."""
-    settings = settings or get_settings()
+    """Build the app; knowledge and index load in the lifespan, before it serves.
+
+    The bot's write routes (turn records, hand-offs) always ask for their tokens: unset in
+    the environment, they are the local ones in ``$HELPDESK_DATA_DIR/secrets`` (made once;
+    scripts/bot.sh gives Rasa and the action server the same files).
+    """
+    settings = with_local_tokens(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

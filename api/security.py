@@ -11,7 +11,7 @@
 3. ``RequestLimitsMiddleware``: on public routes a token bucket per client address
    (``HELPDESK_RATE_LIMIT``, 429 with ``Retry-After``) and a body ceiling
    (``HELPDESK_MAX_BODY_BYTES``, 413); on the token-protected routes (admin, events) a larger
-   ceiling only. The ceiling is enforced on ``Content-Length`` before anything is read and
+   ceiling, and a bucket for their writes (``HELPDESK_RATE_LIMIT_PROTECTED_WRITES``). The ceiling is enforced on ``Content-Length`` before anything is read and
    again on the bytes actually received, so a chunked upload without a length is cut off at
    the limit instead of being buffered whole.
 
@@ -42,10 +42,12 @@ from api.problems import Problem, error_response
 from helpdesk.config_types import IPNetwork, RateLimit
 from helpdesk.settings import Settings
 
-# Token-protected routes: no per-address limit (the dashboard polls, the broker batches), a
-# larger body ceiling. Probes and /metrics: neither limit (orchestrators call them often).
+# Token-protected routes: reads have no per-address limit (the dashboard polls), writes a larger
+# one of their own (the broker batches every conversation's records), and a larger body
+# ceiling. Probes and /metrics: neither limit (orchestrators call them often).
 PROTECTED_PREFIXES = ("/v1/admin", "/v1/events")
 UNLIMITED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Public routes whose bodies are legitimately large: a host's whole ``iptables-save`` (up to
 # 1,000,000 characters, rules.MAX_IPTABLES_CHARS) and up to 50 security groups.
 # A diagnosis carries its case (up to 60,000 characters of evidence) and a message of up to
@@ -128,9 +130,13 @@ class RequestLimitsMiddleware:
         max_body_bytes: int,
         protected_max_body_bytes: int,
         exempt: Iterable[IPNetwork] = (),
+        protected_write_limit: RateLimit | None = None,
     ) -> None:
         self.app = app
         self.buckets = TokenBuckets(rate_limit) if rate_limit else None
+        # The token-protected routes' writes (turn records, admin decisions) have a bucket of
+        # their own: larger, since one Rasa server sends every conversation's records.
+        self.write_buckets = TokenBuckets(protected_write_limit) if protected_write_limit else None
         self.max_body_bytes = max_body_bytes
         self.protected_max_body_bytes = protected_max_body_bytes
         self.exempt = tuple(exempt)
@@ -142,8 +148,8 @@ class RequestLimitsMiddleware:
         path: str = scope["path"]
         protected = path.startswith(PROTECTED_PREFIXES)
         limit = self.protected_max_body_bytes if protected else max(self.max_body_bytes, LARGE_BODY_PATHS.get(path, 0))
-        if not protected and scope["method"] != "OPTIONS":
-            refusal = self._rate_limited(scope)
+        if scope["method"] != "OPTIONS" and (not protected or scope["method"] in WRITE_METHODS):
+            refusal = self._rate_limited(scope, self.write_buckets if protected else self.buckets)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
@@ -157,16 +163,16 @@ class RequestLimitsMiddleware:
             return
         await self._with_body_limit(scope, receive, send, limit)
 
-    def _rate_limited(self, scope: Scope) -> JSONResponse | None:
+    def _rate_limited(self, scope: Scope, buckets: TokenBuckets | None) -> JSONResponse | None:
         """The 429 answer when the client's bucket is empty, else None."""
-        client = self._client(scope) if self.buckets is not None else None
-        if self.buckets is None or client is None:
+        client = self._client(scope) if buckets is not None else None
+        if buckets is None or client is None:
             return None
-        wait = self.buckets.take(client)
+        wait = buckets.take(client)
         if wait <= 0:
             return None
         retry_after = max(1, math.ceil(wait))
-        message = f"too many requests from your address (limit {self.buckets.limit}); retry in {retry_after} s"
+        message = f"too many requests from your address (limit {buckets.limit}); retry in {retry_after} s"
         return error_response(429, [Problem(message, "rate_limited")], headers={"Retry-After": str(retry_after)})
 
     async def _with_body_limit(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -274,6 +280,7 @@ def install_security(app: FastAPI, settings: Settings) -> None:
         max_body_bytes=settings.max_body_bytes,
         protected_max_body_bytes=settings.protected_max_body_bytes,
         exempt=settings.rate_limit_exempt,
+        protected_write_limit=settings.rate_limit_protected_writes,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -202,7 +202,8 @@ def _migrate_store(settings: Settings) -> None:
 
 
 def _warn_open_internal_routes(settings: Settings, host: str) -> None:
-    """Bound beyond loopback, routes meant for the bot alone are open to anyone without their tokens."""
+    """Bound beyond loopback with the bot's tokens only in local files: a bot on another machine
+    cannot have them (its turn records and hand-offs would be refused)."""
     import ipaddress
 
     try:
@@ -211,7 +212,7 @@ def _warn_open_internal_routes(settings: Settings, host: str) -> None:
         loopback = host == "localhost"
     if loopback:
         return
-    unset = [
+    local = [
         name
         for name, secret in (
             ("HELPDESK_EVENTS_TOKEN", settings.events_token),
@@ -219,10 +220,11 @@ def _warn_open_internal_routes(settings: Settings, host: str) -> None:
         )
         if secret is None or not secret.get_secret_value()
     ]
-    if unset:
+    if local:
         console.print(
-            f"[yellow]warning:[/yellow] listening on {host} with {' and '.join(unset)} unset: anyone who can reach "
-            "the app can post turn records and open hand-off tickets; set them (and give them to the bot)"
+            f"[yellow]warning:[/yellow] listening on {host} with {' and '.join(local)} unset: the app asks for the "
+            f"local tokens in {settings.data_dir / 'secrets'}; a bot on another machine needs them: set both "
+            "variables to the same values on every machine"
         )
 
 

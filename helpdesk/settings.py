@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         RateLimit(60, 60.0),
         description="Requests per client address on public routes ('60/minute', '10/second'; 'off')",
     )
+    rate_limit_protected_writes: Annotated[RateLimit | None, NoDecode] = Field(
+        RateLimit(1200, 60.0),
+        description="Writes per client address on the token-protected routes (turn records from Rasa's event "
+        "broker, admin decisions); larger than the public limit, since one Rasa server sends every conversation's "
+        "records ('off' disables)",
+    )
     rate_limit_exempt: Annotated[tuple[IPNetwork, ...], NoDecode] = Field(
         parse_networks("127.0.0.1,::1", "HELPDESK_RATE_LIMIT_EXEMPT"),
         description="Comma list of addresses/CIDR blocks not rate limited (the action server, which asks for "
@@ -131,6 +137,11 @@ class Settings(BaseSettings):
     @classmethod
     def _rate(cls, value: Any) -> Any:
         return RateLimit.parse(value) if isinstance(value, str) else value
+
+    @field_validator("rate_limit_protected_writes", mode="before")
+    @classmethod
+    def _protected_rate(cls, value: Any) -> Any:
+        return RateLimit.parse(value, "HELPDESK_RATE_LIMIT_PROTECTED_WRITES") if isinstance(value, str) else value
 
     @field_validator("rate_limit_exempt", mode="before")
     @classmethod

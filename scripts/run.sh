@@ -9,6 +9,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO"
 scripts/setup.sh
 export RASA_TELEMETRY_ENABLED=false
+# The tokens the app, Rasa and the action server share (var/secrets/, made once, mode 0600):
+# made before any of the three starts, so that each reads the same files.
+.venv/bin/helpdesk secrets ensure >/dev/null
 export HELPDESK_API_URL="${HELPDESK_API_URL:-http://${HELPDESK_HOST:-127.0.0.1}:${HELPDESK_PORT:-8000}}"
 
 pids=()

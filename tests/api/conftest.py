@@ -14,12 +14,21 @@ from helpdesk.settings import Settings
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN_HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+# The action server's token for opening tickets (the app always asks for it).
+HANDOFF_TOKEN = "test-handoff-token"
+HANDOFF_HEADERS = {"Authorization": f"Bearer {HANDOFF_TOKEN}"}
 
 
 @pytest.fixture(scope="session")
 def app_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root: Path = tmp_path_factory.mktemp("app")
-    return Settings(index_dir=root / "index", data_dir=root / "data", threads=2, admin_token=SecretStr(ADMIN_TOKEN))
+    return Settings(
+        index_dir=root / "index",
+        data_dir=root / "data",
+        threads=2,
+        admin_token=SecretStr(ADMIN_TOKEN),
+        handoff_token=SecretStr(HANDOFF_TOKEN),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from api.main import create_app
 from deflection.seed import seed_demo_data
 from helpdesk.settings import Settings
 from knowledge import DEFAULT_KNOWLEDGE_DIR, load_knowledge
+from tests.api.conftest import HANDOFF_HEADERS
 
 TOKEN = "admin-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -188,6 +189,7 @@ def test_accepting_a_suggestion_writes_the_knowledge_copy(admin_client: TestClie
 def test_tickets_listed_shown_and_closed(admin_client: TestClient) -> None:
     created = admin_client.post(
         "/v1/handoffs",
+        headers=HANDOFF_HEADERS,
         json={
             "conversation_id": "admin-api-test",
             "channel": "rest",

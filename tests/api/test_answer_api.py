@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import ADMIN_HEADERS
+from tests.api.conftest import ADMIN_HEADERS, HANDOFF_HEADERS
 
 
 def test_health_and_readiness(client: TestClient) -> None:
@@ -131,12 +131,13 @@ def test_handoff_is_recorded_and_read_back(client: TestClient) -> None:
         "transcript": [{"sender": "user", "text": "转人工", "timestamp": 1.0}],
         "candidates": [{"id": "faq-55fbf659", "question": "腾讯云不支持哪些端口？", "score": 0.5}],
     }
-    created = client.post("/v1/handoffs", json=payload)
+    assert client.post("/v1/handoffs", json=payload).status_code == 401  # only the action server opens tickets
+    created = client.post("/v1/handoffs", json=payload, headers=HANDOFF_HEADERS)
     assert created.status_code == 201
     assert client.get(f"/v1/handoffs/{created.json()['id']}").status_code == 401  # holds the conversation
     got = client.get(f"/v1/handoffs/{created.json()['id']}", headers=ADMIN_HEADERS).json()
     assert got["transcript"][0]["text"] == "转人工" and got["status"] == "open"
-    assert client.post("/v1/handoffs", json={**payload, "language": "fr"}).status_code == 422
+    assert client.post("/v1/handoffs", json={**payload, "language": "fr"}, headers=HANDOFF_HEADERS).status_code == 422
     assert client.get("/v1/handoffs/ho-missing", headers=ADMIN_HEADERS).status_code == 404
 
 

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from api.main import create_app
 from helpdesk.settings import Settings
+from tests.api.conftest import HANDOFF_HEADERS
 from tests.deflection.events import Conversation
 from tests.servers import serve_in_thread
 
@@ -189,7 +190,7 @@ def test_handoff_contract_still_holds(events_client: TestClient) -> None:
         "transcript": [{"sender": "user", "text": "help", "timestamp": 1.5}, {"sender": "bot", "text": "sorry"}],
         "candidates": [{"id": "faq-1", "question": "q", "score": 0.4}],
     }
-    created = events_client.post("/v1/handoffs", json=body)
+    created = events_client.post("/v1/handoffs", json=body, headers=HANDOFF_HEADERS)
     assert created.status_code == 201
     ticket = created.json()
     assert ticket["id"].startswith("ho-") and ticket["status"] == "open"

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from helpdesk.settings import Settings
-from tests.api.conftest import ADMIN_HEADERS
+from tests.api.conftest import ADMIN_HEADERS, HANDOFF_HEADERS
 from tests.deflection.fake_http import FakeEndpoint, fake_endpoint
 
 SG = Path(__file__).resolve().parent.parent / "diagnosis" / "data"
@@ -46,7 +46,7 @@ def handoff(case: dict[str, Any] | None = None, conversation: str = "handoff-cas
 
 def test_a_ticket_carries_the_case_from_post_to_every_read(client: TestClient) -> None:
     case = worked_case(client)
-    created = client.post("/v1/handoffs", json=handoff(case))
+    created = client.post("/v1/handoffs", json=handoff(case), headers=HANDOFF_HEADERS)
     assert created.status_code == 201, created.text
     ticket = created.json()
     assert ticket["case"] == case
@@ -63,7 +63,7 @@ def test_a_ticket_carries_the_case_from_post_to_every_read(client: TestClient) -
 
 
 def test_a_ticket_without_a_case_has_none(client: TestClient) -> None:
-    ticket = client.post("/v1/handoffs", json=handoff(conversation="handoff-plain")).json()
+    ticket = client.post("/v1/handoffs", json=handoff(conversation="handoff-plain"), headers=HANDOFF_HEADERS).json()
     assert ticket["case"] is None
     assert client.get(f"/v1/handoffs/{ticket['id']}", headers=ADMIN_HEADERS).json()["case"] is None
 
@@ -81,7 +81,7 @@ def test_a_malformed_case_is_a_422_and_nothing_is_stored(
 ) -> None:
     case = {**worked_case(client), **change}
     before = len(client.get("/v1/admin/tickets?status=all&limit=1000", headers=ADMIN_HEADERS).json()["tickets"])
-    r = client.post("/v1/handoffs", json=handoff(case, conversation="handoff-bad"))
+    r = client.post("/v1/handoffs", json=handoff(case, conversation="handoff-bad"), headers=HANDOFF_HEADERS)
     assert r.status_code == 422
     assert [p["loc"] for p in r.json()["detail"]] == [loc]
     after = len(client.get("/v1/admin/tickets?status=all&limit=1000", headers=ADMIN_HEADERS).json()["tickets"])
@@ -102,7 +102,7 @@ def hooked(app_settings: Settings, tmp_path: Path) -> Iterator[tuple[TestClient,
 def test_the_webhook_delivery_carries_the_case(hooked: tuple[TestClient, FakeEndpoint]) -> None:
     client, hook = hooked
     case = worked_case(client)
-    ticket = client.post("/v1/handoffs", json=handoff(case)).json()
+    ticket = client.post("/v1/handoffs", json=handoff(case), headers=HANDOFF_HEADERS).json()
     assert hook.got_one.wait(15), "the webhook was not called"
     deadline = time.monotonic() + 10
     while client.get(f"/v1/handoffs/{ticket['id']}", headers=ADMIN_HEADERS).json()["delivery_status"] != "delivered":

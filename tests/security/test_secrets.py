@@ -26,9 +26,10 @@ pytestmark = pytest.mark.slow
 
 ADMIN = "adm-SECRET-7c1e5b2a9d"
 EVENTS = "evt-SECRET-40f9a8e13b"
+HANDOFF = "hof-SECRET-2b7d90c4e1"
 HOOK_KEY = "hook-SECRET-e2d6c0b7"
 DB_PASSWORD = "db-SECRET-9a3f51c2"
-SECRETS = (ADMIN, EVENTS, HOOK_KEY, DB_PASSWORD)
+SECRETS = (ADMIN, EVENTS, HANDOFF, HOOK_KEY, DB_PASSWORD)
 
 
 class _FailingHook(BaseHTTPRequestHandler):
@@ -61,6 +62,7 @@ def _serve_env(tmp_path: Path, index_dir: Path, port: int, **extra: str) -> dict
             "HELPDESK_LOG_LEVEL": "debug",
             "HELPDESK_ADMIN_TOKEN": ADMIN,
             "HELPDESK_EVENTS_TOKEN": EVENTS,
+            "HELPDESK_HANDOFF_TOKEN": HANDOFF,
             "HELPDESK_RATE_LIMIT": "off",
             **extra,
         }
@@ -113,6 +115,7 @@ def test_secrets_never_logged_nor_served(
                 c.get("/openapi.json"),
                 c.post(
                     "/v1/handoffs",
+                    headers={"Authorization": f"Bearer {HANDOFF}"},
                     json={
                         "conversation_id": "secret-scan",
                         "channel": "rest",

@@ -1,4 +1,4 @@
-"""``helpdesk serve`` warns when it listens beyond loopback with the bot's routes open."""
+"""``helpdesk serve`` warns when it listens beyond loopback with the bot's tokens only in local files."""
 
 from __future__ import annotations
 
