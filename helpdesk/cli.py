@@ -94,14 +94,25 @@ def index_status() -> None:
 
 @faq_app.command("list")
 def faq_list() -> None:
-    """List every FAQ entry with its id."""
+    """List every FAQ entry with its id, in both languages, and where each text stands (dates)."""
     from knowledge import load_knowledge
 
     kb = load_knowledge(get_settings().knowledge_dir)
-    table = Table("id", "section", "question", "alternates")
+    languages = sorted(kb.translations)
+    table = Table("id", "section", "question (source)", *(f"question ({lang})" for lang in languages), "alternates")
     for e in kb.entries:
-        table.add_row(e.id, e.section, e.question, str(len(e.alternates)))
+        translated = [
+            t.question if (t := kb.translation(e.id, lang)) else "[dim]not translated[/dim]" for lang in languages
+        ]
+        table.add_row(e.id, e.section, e.question, *translated, str(len(e.alternates)))
     console.print(table)
+    for name, source in kb.sources.items():
+        copied = source.copied.isoformat() if source.copied else "date not recorded"
+        console.print(f"source: {name} ({source.language}) copied {copied} from {source.url}")
+    for lang in languages:
+        dates = sorted({t.translated.isoformat() for t in kb.translations[lang].values()})
+        missing = len(kb.untranslated(lang))
+        console.print(f"translation ({lang}): made {', '.join(dates)}; {missing} entries not translated")
 
 
 def _store(migrate: bool = True):  # type: ignore[no-untyped-def]
