@@ -22,6 +22,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,14 +194,14 @@ def channel_fakes() -> Iterator[ChannelFakes]:
         yield fakes
 
 
-@pytest.fixture(scope="session")
-def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFakes) -> Iterator[BotStack]:
+@contextmanager
+def running_stack(work: Path, extra_env: dict[str, str] | None = None) -> Iterator[BotStack]:
+    """The app, the action server and Rasa started in ``work`` as the README's run command starts
+    them (``extra_env`` on top, e.g. a PostgreSQL store), stopped when the block ends."""
     venv = rasa_venv()
     trained = run_bot_sh("train")
     if trained.returncode != 0:
         pytest.fail(f"scripts/bot.sh train failed:\n{trained.stdout[-3000:]}\n{trained.stderr[-3000:]}", pytrace=False)
-
-    work = tmp_path_factory.mktemp("bot-stack")
     app_port, actions_port, rasa_port, widget_port = free_port(), free_port(), free_port(), free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     actions_url = f"http://127.0.0.1:{actions_port}"
@@ -230,7 +231,7 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFa
         # tests serve on widget_port (tests/widget/conftest.py).
         "RASA_CORS_ORIGINS": f"{app_url} http://127.0.0.1:{widget_port}",
         "RASA_TRACKER_DB": str(work / "rasa-tracker.db"),
-        **channel_fakes.env,  # the Slack and WeCom channels, pointed at the fakes
+        **(extra_env or {}),
     }
     services: list[Service] = []
     try:
@@ -248,6 +249,13 @@ def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFa
     finally:
         for service in reversed(services):
             service.stop()
+
+
+@pytest.fixture(scope="session")
+def bot_stack(tmp_path_factory: pytest.TempPathFactory, channel_fakes: ChannelFakes) -> Iterator[BotStack]:
+    """The session's stack, with the Slack and WeCom channels pointed at their local fakes."""
+    with running_stack(tmp_path_factory.mktemp("bot-stack"), channel_fakes.env) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="session")
