@@ -51,7 +51,10 @@ class EntryTextBody(BaseModel):
 
 
 class AnswerBody(EntryTextBody):
-    score: float = Field(description="Cosine similarity of the best-matching text of this entry")
+    score: float = Field(
+        description="The entry's retrieval score: the smooth maximum of its documents' similarities plus 0.1 x the "
+        "entry classifier's probability"
+    )
 
 
 class CandidateBody(BaseModel):

@@ -49,11 +49,12 @@ class Calibration:
 
 @dataclass(frozen=True)
 class CalibrationSample:
-    """One calibration query after retrieval: its features and what was right."""
+    """One calibration query after retrieval: its features, what was right, and its language."""
 
     features: tuple[float, ...]
     in_scope: bool
     top_correct: bool
+    lang: str = ""
 
 
 def fit_logistic(

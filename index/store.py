@@ -18,19 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from index.calibration import Calibration, CalibrationSample, calibrate
+from index.classifier import EntryClassifier, train_classifier
 from index.documents import OUT_OF_SCOPE, Document, knowledge_documents
 from index.embedders import Embedder
-from index.errors import IndexNotBuiltError, StaleIndexError
+from index.errors import IndexNotBuiltError, RetrievalError, StaleIndexError
 from index.labelled import load_labelled
 from index.retriever import Retriever, features
 from index.vector_index import INDEX_KINDS, FaissIndex, VectorIndex
 from knowledge import KnowledgeBase
 
-FORMAT_VERSION = 4  # 4: translated documents, whole-number scoring, six calibration features
+FORMAT_VERSION = 5  # 5: the entry classifier (classifier.npz, its checksum), eight calibration features
 MANIFEST = "manifest.json"
 VECTORS = "faiss.index"  # the vectors file, whatever the index kind (the name predates other kinds)
 DOCUMENTS = "documents.json"
+CLASSIFIER = "classifier.npz"
 CALIBRATION_SET = "calibration.jsonl"
 
 Progress = Callable[[int, int], None]
@@ -49,6 +53,7 @@ class Manifest:
     built_at: float
     calibration: Calibration | None
     index_kind: str = FaissIndex.kind
+    classifier_sha256: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -68,6 +73,7 @@ class Manifest:
             float(data["built_at"]),
             Calibration.from_json(cal) if cal else None,
             str(data.get("index_kind", FaissIndex.kind)),  # indexes of format 3 before the field: FAISS
+            str(data.get("classifier_sha256", "")),  # format 4 had none: read, then refused as stale
         )
 
 
@@ -90,7 +96,7 @@ def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[Calibra
             continue
         ranking = retriever.rank(q.query, 2)
         top_id = ranking.candidates[0].entry.id
-        samples.append(CalibrationSample(features(ranking), q.expected is not None, top_id == q.expected))
+        samples.append(CalibrationSample(features(ranking), q.expected is not None, top_id == q.expected, q.lang))
     return samples
 
 
@@ -102,15 +108,20 @@ def build_index(
     batch_size: int = 32,
     index_type: type[VectorIndex] = FaissIndex,
 ) -> Retriever:
-    """Embed every document, calibrate, and write the index atomically to ``directory``."""
+    """Embed every document, train the entry classifier, calibrate, and write the index
+    atomically to ``directory``."""
     documents = knowledge_documents(kb)
     index: VectorIndex = index_type(embedder.dimension)
+    batches = []
     for start in range(0, len(documents), batch_size):
         batch = documents[start : start + batch_size]
-        index.add(embedder.encode([d.text for d in batch]))
+        batches.append(embedder.encode([d.text for d in batch]))
+        index.add(batches[-1])
         if progress:
             progress(min(start + batch_size, len(documents)), len(documents))
-    retriever = Retriever(kb, embedder, index, documents, None)
+    vectors = np.concatenate(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+    classifier = train_classifier(documents, vectors, [e.id for e in kb.entries])
+    retriever = Retriever(kb, embedder, index, documents, classifier, None)
     samples = calibration_samples(retriever, kb)
     calibration = calibrate(samples) if samples else None
     retriever.calibration = calibration
@@ -118,6 +129,7 @@ def build_index(
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
     index.save(staging / VECTORS)
+    classifier.save(staging / CLASSIFIER)
     (staging / DOCUMENTS).write_text(
         json.dumps([d.__dict__ for d in documents], ensure_ascii=False, indent=0), encoding="utf-8"
     )
@@ -131,6 +143,7 @@ def build_index(
         time.time(),
         calibration,
         index_type.kind,
+        _sha256(staging / CLASSIFIER),
     )
     (staging / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2), encoding="utf-8")
     # Swap in the new index only once it is complete, so a crash never leaves half of one.
@@ -192,7 +205,14 @@ def open_index(kb: KnowledgeBase, embedder: Embedder, directory: Path) -> Retrie
     known = {e.id for e in kb.entries} | {OUT_OF_SCOPE}
     if any(d.entry_id not in known for d in documents):
         raise StaleIndexError(str(directory), "it refers to entries the knowledge base no longer has")
-    return Retriever(kb, embedder, index, documents, manifest.calibration)
+    classifier_file = directory / CLASSIFIER
+    if not classifier_file.exists() or _sha256(classifier_file) != manifest.classifier_sha256:
+        raise StaleIndexError(str(directory), "the entry classifier is missing or does not match its checksum")
+    try:
+        classifier = EntryClassifier.load(classifier_file)
+        return Retriever(kb, embedder, index, documents, classifier, manifest.calibration)
+    except (RetrievalError, ValueError) as e:
+        raise StaleIndexError(str(directory), str(e)) from e
 
 
 def open_or_build(

@@ -17,8 +17,9 @@ EVAL = Path(__file__).resolve().parents[1] / "data" / "eval.jsonl"
 
 # (language, minimum in-scope top-1 accuracy, minimum out-of-scope rejection, minimum
 # answered confidently and right), held in each language. Measured on the 298-query set
-# (README): zh 95.6% / 97.0% / 90.1%, en 96.4% / 100% / 89.9%.
-FLOORS = [("zh", 0.95, 0.95, 0.88), ("en", 0.95, 0.95, 0.88)]
+# (README), with the entry classifier: zh 96.7% / 100% / 92.3%, en 97.8% / 100% / 94.2%
+# (before it: zh 95.6% / 97.0% / 90.1%, en 96.4% / 100% / 89.9%).
+FLOORS = [("zh", 0.95, 0.95, 0.90), ("en", 0.95, 0.95, 0.92)]
 
 
 @pytest.fixture(scope="module")

@@ -35,6 +35,7 @@ def test_manifest_records_model_dimension_and_checksum(built: Path, kb: Any, emb
     assert manifest.model_id == embedder.model_id and manifest.dimension == 512
     assert manifest.knowledge_checksum == kb.checksum
     assert manifest.calibration is not None and 0 < manifest.calibration.threshold < 1
+    assert len(manifest.calibration.weights) == 8 and len(manifest.classifier_sha256) == 64
     assert open_index(kb, embedder, built).ask("安全组删不掉").candidates
 
 
@@ -59,6 +60,38 @@ def test_corrupt_index_file_is_detected(built: Path, kb: Any, embedder: Any, tmp
     data[-10] ^= 0xFF
     (copy / "faiss.index").write_bytes(bytes(data))
     with pytest.raises(StaleIndexError, match="does not match its checksum"):
+        open_index(kb, embedder, copy)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "missing",  # the classifier file was deleted
+        "flipped",  # one byte changed: the manifest's checksum no longer matches
+    ],
+)
+def test_a_missing_or_changed_classifier_is_detected(
+    built: Path, kb: Any, embedder: Any, tmp_path: Path, damage: str
+) -> None:
+    copy = _copy(built, tmp_path)
+    path = copy / "classifier.npz"
+    if damage == "missing":
+        path.unlink()
+    else:
+        data = bytearray(path.read_bytes())
+        data[-10] ^= 0xFF
+        path.write_bytes(bytes(data))
+    with pytest.raises(StaleIndexError, match="entry classifier is missing or does not match"):
+        open_index(kb, embedder, copy)
+
+
+def test_an_index_of_the_previous_format_is_stale(built: Path, kb: Any, embedder: Any, tmp_path: Path) -> None:
+    """Format 4 had no entry classifier: it is rebuilt, never served with seven of eight features."""
+    copy = _copy(built, tmp_path)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    del manifest["classifier_sha256"]
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "format_version": 4}))
+    with pytest.raises(StaleIndexError, match="format 4, expected 5"):
         open_index(kb, embedder, copy)
 
 
