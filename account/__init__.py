@@ -10,6 +10,9 @@ plain data the rule engine takes:
 * :func:`read_reachability_facts`: the groups, templates and network ACL in front of
   an instance.
 
+:class:`AccountService` is what the app holds: one shared client, a read per question
+with that question's own record of calls, and the key's problems for the operator.
+
 Typical use::
 
     from account import AccountClient, AccountConfig, CallLog, Secret, read_reachability_facts
@@ -25,7 +28,7 @@ from account.actions import ALLOWED_ACTIONS, ActionSpec, check_action
 from account.audit import ApiCall, AuditSink, CallLog
 from account.client import AccountClient
 from account.config import AccountConfig, Secret
-from account.deletion_facts import DeletionBlocker, DeletionFacts, read_deletion_facts
+from account.deletion_facts import DeletionFacts, read_deletion_facts
 from account.errors import (
     AccountApiError,
     AccountConfigError,
@@ -39,6 +42,7 @@ from account.errors import (
 )
 from account.reachability_facts import ReachabilityFacts, read_reachability_facts
 from account.reading import ReadRecord
+from account.service import AccountProblem, AccountService, AccountStatus, problem_kind
 
 __all__ = [
     "ALLOWED_ACTIONS",
@@ -47,6 +51,9 @@ __all__ = [
     "AccountConfig",
     "AccountConfigError",
     "AccountError",
+    "AccountProblem",
+    "AccountService",
+    "AccountStatus",
     "ActionNotAllowedError",
     "ActionSpec",
     "ApiCall",
@@ -54,7 +61,6 @@ __all__ = [
     "AuditSink",
     "CallLog",
     "CredentialsRejectedError",
-    "DeletionBlocker",
     "DeletionFacts",
     "PermissionDeniedError",
     "ReachabilityFacts",
@@ -63,6 +69,7 @@ __all__ = [
     "Secret",
     "ThrottledError",
     "check_action",
+    "problem_kind",
     "read_deletion_facts",
     "read_reachability_facts",
 ]

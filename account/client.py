@@ -12,6 +12,7 @@ fails fast and the caller falls back to asking the user to paste.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -65,6 +66,26 @@ class AccountClient:
 
     def __repr__(self) -> str:
         return f"AccountClient(region={self._config.region!r}, endpoint={self._config.endpoint!r})"
+
+    def with_audit(self, audit: AuditSink) -> AccountClient:
+        """A client for one conversation's reads: its own audit sink, this client's transport and cache.
+
+        Sharing the cache means one user's question a moment after another's does not call
+        the API twice for the same group; each conversation's records still list every call
+        made for it (a cached answer as ``cached``).
+        """
+        twin = copy.copy(self)
+        twin._audit = audit
+        return twin
+
+    @property
+    def config(self) -> AccountConfig:
+        """The configuration (its secrets never show in ``repr``)."""
+        return self._config
+
+    def host(self, service: str) -> str:
+        """The host a service is called at (for messages; never a secret)."""
+        return self._transport.host(service)
 
     @property
     def region(self) -> str:

@@ -14,71 +14,26 @@ Calls (all vpc except DescribeInstances, which is cvm):
 5. DescribeInstances filtered by ``security-group-id``: the instances bound, and
    whether each waits in the recycle bin.
 
-Reading of the recycle bin (DescribeInstances' ``InstanceState`` and
-``IsolatedSource``; the states are listed in the instance-state table,
-https://cloud.tencent.com/document/api/213/15753#InstanceStatus, and the lifecycle in
-https://tencentcloud.com/document/product/213/4856):
-
-* ``InstanceState`` ``SHUTDOWN`` (停止待销毁, "stopped, waiting to be destroyed") is an
-  instance in the recycle bin; TerminateInstances puts a returned instance there first
-  (https://tencentcloud.com/document/product/213/33234). It keeps its security groups
-  until destroyed.
-* ``IsolatedSource`` says why an instance is isolated: ``MANMADE`` (returned by the
-  user), ``EXPIRE`` (a prepaid instance expired), ``ARREAR`` (overdue payment);
-  ``NOTISOLATED`` is not isolated. An isolated instance is in the recycle bin whatever
-  its state, and the reason decides the advice (renew or top up to restore it).
-* ``TERMINATING`` is being destroyed: its binding goes when that finishes (wait).
-* Any other state is a bound instance.
-
-Order in which blockers are listed, i.e. the order to clear them: the default group
-first (it can never be deleted: nothing else matters); then rules of other groups
-that refer to it (editing them changes no binding); then resources other than CVM
-(CLB, CDB, ENI, ...: each is unbound in its own console); then bound instances (bind
-another group to each first, an instance needs one); the recycle bin last, because
-destroying an instance there cannot be undone.
+The reading of the recycle bin (``InstanceState`` SHUTDOWN, ``IsolatedSource``) and
+the order to clear the blockers are the rule engine's (:mod:`rules.deletion`): these
+facts are its input, :meth:`DeletionFacts.engine_input` gives it in the shape
+:meth:`rules.RuleEngine.deletion_request` takes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from account.client import AccountClient
 from account.errors import ResourceNotFoundError
 from account.reading import Reader, ReadRecord, id_filter
 
 MAX_REFERRING_GROUPS = 10
-BlockerKind = Literal["default_group", "referenced_by_rule", "bound_resource", "bound_instance", "recycle_bin_instance"]
-ISOLATION_WHY = {
-    "MANMADE": "it was returned",
-    "EXPIRE": "it expired",
-    "ARREAR": "the account had an overdue payment",
-}
-_ORDER: tuple[BlockerKind, ...] = (
-    "default_group",
-    "referenced_by_rule",
-    "bound_resource",
-    "bound_instance",
-    "recycle_bin_instance",
-)
-
-
-@dataclass(frozen=True)
-class DeletionBlocker:
-    """One thing that keeps the group from being deleted, and how to clear it.
-
-    Attributes:
-        kind: What it is (see :data:`BlockerKind`).
-        subject: The instance, group or resource type concerned.
-        detail: What was found, in plain English.
-        advice: What to do about it.
-    """
-
-    kind: BlockerKind
-    subject: str
-    detail: str
-    advice: str
+# Counted by the statistics, but not "other resources": instances are listed one by one, and
+# referring groups are named by DescribeSecurityGroupReferences.
+_LISTED_KINDS = frozenset({"CVM", "SG"})
 
 
 @dataclass(frozen=True)
@@ -90,13 +45,14 @@ class DeletionFacts:
         region: Where it was read.
         name: Its name.
         is_default: Whether it is the region's default group.
-        blockers: Everything in the way, in the order to clear it.
         counts: Bound resources by type (``CVM``, ``CDB``, ``ENI``, ``CLB``, ...) and
             ``SG`` (groups whose rules refer to it), as the statistics give them.
         instances: The bound instances as DescribeInstances returns them (the rule
             engine's ``instances`` input).
+        referrers: The groups whose rules refer to it (DescribeSecurityGroupReferences).
         other_groups: The referring groups with their rules, in the JSON shape of
-            DescribeSecurityGroupPolicies plus ``SecurityGroupId`` (its ``other_groups``).
+            DescribeSecurityGroupPolicies plus ``SecurityGroupId`` (its ``other_groups``);
+            at most :data:`MAX_REFERRING_GROUPS`.
         notes: What could not be read or does not add up.
         read: The actions called and when.
     """
@@ -105,23 +61,42 @@ class DeletionFacts:
     region: str
     name: str
     is_default: bool
-    blockers: tuple[DeletionBlocker, ...]
     counts: Mapping[str, int]
     instances: tuple[Mapping[str, Any], ...]
+    referrers: tuple[str, ...]
     other_groups: tuple[Mapping[str, Any], ...]
     notes: tuple[str, ...]
     read: ReadRecord
 
     @property
-    def deletable(self) -> bool:
-        """Whether nothing the account shows is in the way."""
-        return not self.blockers
+    def bound_resources(self) -> dict[str, int]:
+        """Resources other than instances bound to the group, by type (``CLB``: 1)."""
+        return {kind: n for kind, n in sorted(self.counts.items()) if kind not in _LISTED_KINDS and n > 0}
 
     @property
     def summary(self) -> str:
-        """What was read and when, e.g. ``read sg-1 in ap-guangzhou at 10:32 UTC: 2 blockers``."""
-        found = f"{len(self.blockers)} blocker(s)" if self.blockers else "nothing in the way"
-        return f"read {self.security_group_id} in {self.region} at {self.read.stamp}: {found}"
+        """What was read and when, e.g. ``read sg-1 in ap-guangzhou at 10:32 UTC: 2 CVM, 1 CLB bound; ...``."""
+        bound = ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts.items()) if kind != "SG" and n > 0)
+        parts = [f"{bound} bound" if bound else "nothing bound"]
+        count = len(self.referrers)
+        parts.append(
+            f"{count} group{'s' if count != 1 else ''} refer{'' if count != 1 else 's'} to it"
+            if count
+            else "no group refers to it"
+        )
+        if self.is_default:
+            parts.append("the default group")
+        return f"read {self.security_group_id} in {self.region} at {self.read.stamp}: {'; '.join(parts)}"
+
+    def engine_input(self) -> dict[str, Any]:
+        """The arguments of :meth:`rules.RuleEngine.deletion_request` after the group id."""
+        return {
+            "instances": [dict(i) for i in self.instances],
+            "other_groups": [dict(g) for g in self.other_groups],
+            "is_default": self.is_default,
+            "bound_resources": self.bound_resources,
+            "referring_groups": list(self.referrers),
+        }
 
 
 def read_deletion_facts(client: AccountClient, group_id: str, region: str | None = None) -> DeletionFacts:
@@ -150,15 +125,14 @@ def read_deletion_facts(client: AccountClient, group_id: str, region: str | None
     instances = reader.all("DescribeInstances", {"Filters": id_filter("security-group-id", ids)}, ids)
     counts = _counts(stats)
     notes += _consistency(counts, instances, referrers)
-    blockers = _blockers(group_id, bool(group.get("IsDefault")), counts, referrers, other_groups, instances)
     return DeletionFacts(
         group_id,
         reader.region,
         str(group.get("SecurityGroupName") or ""),
         bool(group.get("IsDefault")),
-        blockers,
         counts,
         tuple(instances),
+        tuple(referrers),
         tuple(other_groups),
         tuple(notes),
         reader.record(),
@@ -214,92 +188,3 @@ def _consistency(counts: Mapping[str, int], instances: list[dict[str, Any]], ref
     if counts.get("SG", 0) > len(referrers):
         notes.append(f"the statistics count {counts['SG']} referring groups but only {len(referrers)} were listed")
     return notes
-
-
-def _blockers(
-    group_id: str,
-    is_default: bool,
-    counts: Mapping[str, int],
-    referrers: list[str],
-    other_groups: list[dict[str, Any]],
-    instances: list[dict[str, Any]],
-) -> tuple[DeletionBlocker, ...]:
-    found: list[DeletionBlocker] = []
-    if is_default:
-        found.append(
-            DeletionBlocker(
-                "default_group",
-                group_id,
-                f"{group_id} is the default security group of its project and region; it cannot be deleted.",
-                "Keep it; create and bind another group if you do not want to use it.",
-            )
-        )
-    rules = {str(g["SecurityGroupId"]): _rules_naming(g, group_id) for g in other_groups}
-    for other in referrers:
-        named = rules.get(other)
-        which = f": {named}" if named else ""
-        found.append(
-            DeletionBlocker(
-                "referenced_by_rule",
-                other,
-                f"rules of {other} refer to {group_id}{which}.",
-                f"Delete those rules in {other}, or change their source to an IP range, then delete {group_id}.",
-            )
-        )
-    for kind, number in sorted(counts.items()):
-        if kind not in ("CVM", "SG") and number > 0:
-            found.append(
-                DeletionBlocker(
-                    "bound_resource",
-                    kind,
-                    f"{number} {kind} resource(s) are bound to {group_id}.",
-                    f"Unbind {group_id} from them in the {kind} console (if they are the network interfaces of the "
-                    "instances below, they go with those instances).",
-                )
-            )
-    found += [_instance_blocker(group_id, i) for i in instances]
-    return tuple(sorted(found, key=lambda b: _ORDER.index(b.kind)))
-
-
-def _rules_naming(group: Mapping[str, Any], group_id: str) -> str:
-    policy_set = group.get("SecurityGroupPolicySet") or {}
-    parts = []
-    for direction in ("Ingress", "Egress"):
-        for i, policy in enumerate(policy_set.get(direction) or []):
-            if isinstance(policy, Mapping) and policy.get("SecurityGroupId") == group_id:
-                index = policy.get("PolicyIndex")
-                parts.append(f"{direction} rule #{i}" + (f" (PolicyIndex {index})" if isinstance(index, int) else ""))
-    return ", ".join(parts)
-
-
-def _instance_blocker(group_id: str, instance: Mapping[str, Any]) -> DeletionBlocker:
-    instance_id = str(instance.get("InstanceId") or "an instance")
-    state = str(instance.get("InstanceState") or "").upper()
-    isolated = str(instance.get("IsolatedSource") or "").upper()
-    why = ISOLATION_WHY.get(isolated)
-    if state == "SHUTDOWN" or why is not None:
-        reason = f" because {why}" if why else ""
-        restore = {
-            "EXPIRE": "renew it",
-            "ARREAR": "top up the account",
-        }.get(isolated, "restore it")
-        return DeletionBlocker(
-            "recycle_bin_instance",
-            instance_id,
-            f"{instance_id} is in the recycle bin{reason} (state {state or 'unknown'}) and still holds {group_id}.",
-            f"Destroy {instance_id} in the recycle bin (this cannot be undone), or {restore} and unbind "
-            f"{group_id}; then delete the group.",
-        )
-    if state == "TERMINATING":
-        return DeletionBlocker(
-            "bound_instance",
-            instance_id,
-            f"{instance_id} is being destroyed and still holds {group_id}.",
-            f"Wait until {instance_id} is gone, then delete the group.",
-        )
-    return DeletionBlocker(
-        "bound_instance",
-        instance_id,
-        f"{instance_id} ({state or 'unknown state'}) is bound to {group_id}.",
-        f"Bind another security group to {instance_id} if it has no other, then unbind {group_id} from it.",
-    )

@@ -14,10 +14,12 @@ from typing import Any, Literal
 import aiohttp
 
 from contract.api import (
+    AccountRead,
     AnswerQuery,
     AnswerResult,
     Candidate,
     DeletionCheck,
+    DeletionCheckQuery,
     DiagnoseQuery,
     DiagnoseResult,
     Diagnosis,
@@ -31,6 +33,7 @@ from contract.api import (
     TranscriptLine,
 )
 from contract.language import Language
+from contract.limits import MAX_MESSAGE_CHARS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT_S = 5.0
@@ -134,12 +137,24 @@ class HelpdeskApi:
         return results
 
     async def deletion_check(
-        self, security_group_id: str | None, instances: list[dict[str, Any]] | None
+        self,
+        security_group_id: str | None,
+        instances: list[dict[str, Any]] | None,
+        *,
+        text: str | None = None,
+        conversation_id: str | None = None,
     ) -> DeletionCheck:
-        body: dict[str, Any] = {"security_group_id": security_group_id}
+        """Why the group cannot be deleted. Without ``instances`` and with the account configured in the
+        app, it reads the account (in the region ``text`` names, if any) and records its calls with
+        ``conversation_id`` (the tracker's sender id)."""
+        body: DeletionCheckQuery = {"security_group_id": security_group_id}
         if instances:
-            body["instances"] = instances
-        result: DeletionCheck = await self._request("POST", "/v1/security-groups/deletion-check", body)
+            body["instances"] = list(instances)
+        if text:
+            body["text"] = text[:MAX_MESSAGE_CHARS]
+        if conversation_id:
+            body["conversation_id"] = conversation_id[:200]
+        result: DeletionCheck = await self._request("POST", "/v1/security-groups/deletion-check", dict(body))
         return result
 
     async def create_handoff(
@@ -168,15 +183,25 @@ class HelpdeskApi:
         return result
 
     async def diagnose(
-        self, case: dict[str, object] | None, text: str | None, language: Language | None
+        self,
+        case: dict[str, object] | None,
+        text: str | None,
+        language: Language | None,
+        *,
+        conversation_id: str | None = None,
     ) -> DiagnoseResult:
         """The diagnosis of ``case`` (None starts one) after the user's new ``text``, and the updated case.
+
+        ``conversation_id`` (the tracker's sender id): the app records the account calls a case
+        naming an instance makes with it.
 
         Raises:
             TextTooLong: the text is longer than the app reads (413; ``advice`` says what to paste).
             CaseRejected: the case does not validate any more (422 naming it).
         """
         query: DiagnoseQuery = {"case": case, "text": text, "language": language}
+        if conversation_id:
+            query["conversation_id"] = conversation_id[:200]
         try:
             result: DiagnoseResult = await self._request("POST", "/v1/diagnose", dict(query))
         except ApiRejected as e:
@@ -215,6 +240,7 @@ class HelpdeskApi:
 
 
 __all__ = [
+    "AccountRead",
     "AnswerResult",
     "ApiRejected",
     "ApiUnavailable",

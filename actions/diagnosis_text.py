@@ -23,10 +23,21 @@ def code(text: str) -> str:
 
 
 def diagnosis_text(diagnosis: Diagnosis) -> str:
-    """The whole reply: the conclusion or the next check, then what is still needed."""
+    """The whole reply: the conclusion or the next check, then what is still needed, then what
+    was read from the account and when (or why it could not be read)."""
     lang = diagnosis["language"]
     parts = next_check_lines(diagnosis, lang) if diagnosis["cause"] is None else conclusion_lines(diagnosis, lang)
+    parts += account_lines(diagnosis)
     return "\n".join(line for line in parts if line)
+
+
+def account_lines(diagnosis: Diagnosis) -> list[str]:
+    """The app's own lines about the account, in the diagnosis's language: why it could not be read
+    this time (the user is asked to paste), and the "read … at …" line."""
+    account = diagnosis.get("account")
+    if not account:
+        return []
+    return [line for line in (account.get("error"), account.get("summary")) if line]
 
 
 def conclusion_lines(diagnosis: Diagnosis, lang: Language) -> list[str]:

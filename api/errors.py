@@ -1,6 +1,6 @@
 """The one place where errors become HTTP responses, all in the shape of ``api/problems.py``.
 
-Domain errors map to status codes here (knowledge, retrieval and records) and in
+Domain errors map to status codes here (knowledge, retrieval, records and the account) and in
 ``api/rule_errors.py`` (the rule engine); :class:`~api.problems.ApiError` is what routes
 and dependencies raise; Starlette's own ``HTTPException`` (an unknown route, a wrong
 method) is rendered in the same shape, so no answer of the app has a string ``detail``.
@@ -8,12 +8,14 @@ method) is rendered in the same shape, so no answer of the app has a string ``de
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from account import AccountConfigError, AccountError
 from api.problems import ApiError, Problem, api_error_response, error_response
 from api.rule_errors import register_rule_error_handlers
 from deflection import (
@@ -27,6 +29,7 @@ from diagnosis import CaseValidationError, PasteTooLongError, VocabularyError
 from index import RetrievalError
 from knowledge import EntryNotFoundError, KnowledgeError
 
+log = logging.getLogger("helpdesk")
 DATABASE_DOWN = (
     "the deflection database does not answer; answers and rules still work, and the bot keeps "
     "its records until the database is back: retry in a minute"
@@ -78,10 +81,22 @@ def register_error_handlers(app: FastAPI) -> None:
     async def database_down(_: Request, exc: Exception) -> JSONResponse:
         return error_response(503, [Problem(DATABASE_DOWN, "unavailable")])
 
+    async def account_error(_: Request, exc: Exception) -> JSONResponse:
+        # The routes turn the account's errors into answers (the user is asked to paste); one that
+        # escapes is the operator's to see in the log, the caller gets what a user may be told.
+        assert isinstance(exc, AccountError)
+        log.warning("reading the account failed: %s", exc)
+        if isinstance(exc, AccountConfigError):
+            return error_response(
+                503, [Problem("reading the account is misconfigured; see the app's log", "unavailable")]
+            )
+        return error_response(503, [Problem(exc.user_message, "account_unavailable")])
+
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(CaseValidationError, invalid_case)
     app.add_exception_handler(PasteTooLongError, paste_too_long)
     app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(AccountError, account_error)
     for error, status, kind in _DOMAIN:
         app.add_exception_handler(error, _domain_handler(status, kind))
     for outage in OUTAGE_ERRORS:  # the database went away while the app was running

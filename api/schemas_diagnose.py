@@ -59,6 +59,26 @@ class EvidenceBody(_Strict):
     groups: list[dict[str, Any]] | None = Field(None, description="security_groups: Tencent JSON of each group")
     text: str | None = Field(None, description="host_firewall / listeners: the pasted lines that were read")
     line_offset: int | None = Field(None, description="Lines of the user's message before text")
+    origin: Literal["paste", "account"] | None = Field(
+        None, description="account: security groups read from the account (in binding order); absent: pasted"
+    )
+
+
+class AccountEvidenceBody(_Strict):
+    """What the account said about the case's instance (its groups are an evidence item)."""
+
+    instance_id: str
+    region: str
+    read_at: str = Field(description="When it was read, e.g. 2026-03-02T10:32:05Z")
+    state: str = Field("", description="InstanceState: RUNNING, STOPPED...")
+    public_ips: list[str] = Field(default_factory=list)
+    private_ips: list[str] = Field(default_factory=list)
+    group_ids: list[str] = Field(default_factory=list, description="Its security groups in binding order")
+    address_templates: dict[str, Any] = Field(default_factory=dict, description="ipm-/ipmg- the rules name")
+    service_templates: dict[str, Any] = Field(default_factory=dict, description="ppm-/ppmg- the rules name")
+    network_acl: dict[str, Any] | None = Field(None, description="The subnet's ACL as DescribeNetworkAcls returns it")
+    unknown_members: list[str] = Field(default_factory=list, description="Groups whose members no API lists")
+    missing_templates: list[str] = Field(default_factory=list, description="Templates the account does not hold")
 
 
 class CheckStateBody(_Strict):
@@ -82,6 +102,9 @@ class CaseBody(_Strict):
     evidence: list[EvidenceBody]
     checks: list[CheckStateBody] = Field(default_factory=list)
     cause: str | None = None
+    instance_id: str | None = Field(None, description="The instance named (ins-xxxxxxxx), read from the account")
+    region: str | None = Field(None, description="The region named (it wins over TENCENTCLOUD_REGION)")
+    account: AccountEvidenceBody | None = Field(None, description="What was last read from the account")
 
 
 class DiagnoseRequest(_Strict):
@@ -95,6 +118,19 @@ class DiagnoseRequest(_Strict):
         examples=["8443访问不了", "redis refuses connections from my laptop"],
     )
     language: Literal["zh", "en"] | None = Field(None, description="Answer in this language (default: the user's)")
+    region: str | None = Field(
+        None,
+        max_length=64,
+        examples=["ap-guangzhou"],
+        description="The region of the instance the case names (an id, or a name such as 广州 / Guangzhou); wins "
+        "over one named in the messages and over TENCENTCLOUD_REGION",
+    )
+    conversation_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The conversation asking (the bot's sender id): the account calls are recorded with it",
+    )
 
 
 class FlowBody(BaseModel):
@@ -110,7 +146,8 @@ class DecidedByBody(BaseModel):
     """The fact that decides."""
 
     source: str = Field(
-        description="security_group, iptables, ip6tables, nft, ufw, firewalld, listener, port_policy, statement"
+        description="network_acl, security_group, iptables, ip6tables, nft, ufw, firewalld, listener, port_policy, "
+        "statement"
     )
     label: str = Field(description="Which rule or line, e.g. 'sg-1 inbound rules PolicyIndex 2'")
     text: str = Field(description="The rule or line as the user wrote it")
@@ -156,6 +193,19 @@ class DiagnosisTargetBody(BaseModel):
     address: str | None
 
 
+class DiagnosisAccountBody(BaseModel):
+    """The case's instance as read from the account this turn, or why it could not be read."""
+
+    summary: str | None = Field(
+        description="The 'read … at …' line in the diagnosis's language, e.g. 'Read from your account: 2 security "
+        "groups bound to ins-1a2b3c4d, in ap-guangzhou at 10:32 UTC.'; null when nothing was read"
+    )
+    read_at: str | None = Field(description="When the reading used was made (ISO 8601 UTC)")
+    region: str
+    instance_id: str | None
+    error: str | None = Field(description="Why the account could not be read this turn; the user is asked to paste")
+
+
 class DiagnosisBody(BaseModel):
     """The diagnosis: the bot's ``custom`` payload of kind ``diagnosis`` (contract.payloads.DiagnosisPayload)."""
 
@@ -172,6 +222,9 @@ class DiagnosisBody(BaseModel):
     faq_ids: list[str]
     needs: list[str] = Field(description="What to paste or say next")
     target: DiagnosisTargetBody
+    account: DiagnosisAccountBody | None = Field(
+        description="Set when the case names an instance and the account is read (TENCENTCLOUD_*)"
+    )
 
 
 class DiagnoseResponse(BaseModel):

@@ -16,6 +16,8 @@ from typing import Any, Literal
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas_account import AccountReadBody
+from contract.limits import MAX_MESSAGE_CHARS
 from rules import (
     MAX_GROUPS,
     MAX_IPTABLES_CHARS,
@@ -23,6 +25,7 @@ from rules import (
     DeletionDiagnosis,
     FlowDecision,
     Hop,
+    NetworkAclDecision,
     Policy,
     PortVerdict,
     RuleValidationError,
@@ -149,6 +152,52 @@ _GROUP: dict[str, Any] = {
     "oneOf": [{"required": ["SecurityGroupPolicySet"]}, {"required": ["Response"]}],
 }
 _STRINGS = {"type": "array", "items": {"type": "string"}}
+_ACL_ENTRY: dict[str, Any] = {
+    "type": "object",
+    "description": "A NetworkAclEntry as DescribeNetworkAcls returns it: field names as the API writes them, other "
+    "fields (ModifyTime…) kept and ignored. One of CidrBlock / Ipv6CidrBlock (the remote end); ports only for TCP "
+    "and UDP. These rules across fields are answered with a 422 naming the field.",
+    "properties": {
+        "Protocol": _string(_any_case("TCP", "UDP", "ICMP", "ICMPv6", "GRE", "ALL"), "any case, no spaces", ["TCP"]),
+        "Port": _optional(
+            {"type": "integer", "minimum": 1, "maximum": 65535},
+            _string(rf"^(?:{_any_case('ALL')[1:-1]}|{_PORTS}|)$", "ALL, 80, 8000-8010, 80,443; no spaces", ["22"]),
+        ),
+        "CidrBlock": _optional(_string(f"^$|{_IPV4_BLOCK}", "IPv4 block or address", ["10.0.0.0/8"])),
+        "Ipv6CidrBlock": _optional(_string(f"^$|{_IPV6_BLOCK}", "IPv6 block or address", ["::/0"])),
+        "Action": _string(_any_case("ACCEPT", "DROP"), "ACCEPT or DROP, any case", ["ACCEPT"]),
+        "Description": _optional({"type": "string"}),
+        "Priority": _optional({"type": "integer", "minimum": 0}),
+    },
+    "required": ["Protocol", "Action"],
+}
+_ACL_ENTRIES = {"type": "array", "items": _ACL_ENTRY, "maxItems": 500}
+_NETWORK_ACL: dict[str, Any] = {
+    "type": "object",
+    "description": "The subnet's network ACL as DescribeNetworkAcls returns it (NetworkAclSet[i]; VpcId, SubnetSet… "
+    'are ignored), or {"NetworkAclEntrySet": {"Ingress", "Egress"}}. Both directions are required (an empty list '
+    "when there are none): an ACL is stateless, the request and its replies must both pass. Evaluated first "
+    "inbound and last outbound; entries top-down (by Priority when every entry has one), then the default deny.",
+    "properties": {
+        "NetworkAclId": {"type": "string", "examples": ["acl-1a2b3c4d"]},
+        "NetworkAclType": {"type": "string", "description": "TRIPLE (default) or QUINTUPLE (entries not readable)"},
+        "IngressEntries": _ACL_ENTRIES,
+        "EgressEntries": _ACL_ENTRIES,
+        "NetworkAclEntrySet": {
+            "type": "object",
+            "properties": {"Ingress": _ACL_ENTRIES, "Egress": _ACL_ENTRIES},
+            "required": ["Ingress", "Egress"],
+        },
+    },
+    "anyOf": [
+        {"required": ["IngressEntries", "EgressEntries"]},
+        {"required": ["NetworkAclEntrySet"]},
+        {
+            "properties": {"NetworkAclType": {"pattern": "^[Qq][Uu][Ii][Nn][Tt][Uu][Pp][Ll][Ee]$"}},
+            "required": ["NetworkAclType"],
+        },
+    ],
+}
 
 
 def _templates(single: str, group: str, plain: str, extra: str, item: str, ids: str) -> dict[str, Any]:
@@ -235,6 +284,7 @@ EVALUATE_REQUEST_SCHEMA: dict[str, Any] = {
         "iptables_save": _optional(
             {"type": "string", "maxLength": MAX_IPTABLES_CHARS, "description": "The host's iptables-save output"}
         ),
+        "network_acl": _optional(_NETWORK_ACL),
     },
     "required": ["security_groups", "flow"],
     "additionalProperties": False,
@@ -300,7 +350,7 @@ class RuleBody(BaseModel):
 class HopBody(BaseModel):
     """One filter on the traffic path."""
 
-    hop: Literal["security_group", "iptables"]
+    hop: Literal["network_acl", "security_group", "iptables"]
     action: Literal["ACCEPT", "DROP", "REJECT", "UNKNOWN"]
     detail: str
     decisive: bool = Field(description="True for the hop that settles whether traffic gets through")
@@ -308,6 +358,55 @@ class HopBody(BaseModel):
     @classmethod
     def of(cls, h: Hop) -> HopBody:
         return cls.model_validate(h, from_attributes=True)
+
+
+class AclEntryBody(BaseModel):
+    """The network ACL entry that decides, echoed as given (the default rule: index null)."""
+
+    direction: Literal["ingress", "egress"]
+    index: int | None = Field(description="0-based position in the list given; null: the default deny rule")
+    entry: dict[str, Any] = Field(description="The entry as given (the default rule as Tencent Cloud documents it)")
+
+
+class AclLegBody(BaseModel):
+    """The ACL's verdict on one direction of the connection."""
+
+    direction: Literal["ingress", "egress"]
+    action: Literal["ACCEPT", "DROP", "UNKNOWN"]
+    ports: str | None = Field(description="Destination ports checked, e.g. 22 or 1024-65535 (the replies)")
+    explanation: str
+
+
+class NetworkAclBody(BaseModel):
+    """The subnet's network ACL on this flow: stateless, so the request and its replies."""
+
+    action: Literal["ACCEPT", "DROP", "UNKNOWN"]
+    decided_by: AclEntryBody | None = Field(description="The entry that settles it; null when UNKNOWN")
+    request: AclLegBody
+    reply: AclLegBody | None = Field(description="null when the ACL's entries cannot be read (quintuple)")
+    explanation: str
+
+    @classmethod
+    def of(cls, d: NetworkAclDecision) -> NetworkAclBody:
+        entry = d.decided_by
+        return cls(
+            action=d.action,
+            decided_by=AclEntryBody(direction=entry.direction, index=entry.index, entry=dict(entry.raw))
+            if entry is not None
+            else None,
+            request=AclLegBody(
+                direction=d.request.direction,
+                action=d.request.action,
+                ports=d.request.ports,
+                explanation=d.request.explanation,
+            ),
+            reply=AclLegBody(
+                direction=d.reply.direction, action=d.reply.action, ports=d.reply.ports, explanation=d.reply.explanation
+            )
+            if d.reply is not None
+            else None,
+            explanation=d.explanation,
+        )
 
 
 class EvaluateResponse(BaseModel):
@@ -321,12 +420,16 @@ class EvaluateResponse(BaseModel):
     undecided_by: RuleBody | None = Field(description="UNKNOWN: the rule whose match could not be settled")
     missing: list[str] = Field(description="UNKNOWN: what to provide, e.g. group_members[sg-x]")
     reachable: bool | None = Field(
-        description="End to end: security group, iptables and upstream port blocks; null: cannot tell"
+        description="End to end: network ACL (when given), security group, iptables and upstream port blocks; "
+        "null: cannot tell"
     )
     explanation: str
-    hops: list[HopBody] = Field(description="Traffic order: ingress security_group, iptables; egress the reverse")
+    hops: list[HopBody] = Field(
+        description="Traffic order: ingress network_acl, security_group, iptables; egress the reverse"
+    )
     port_verdict: PortVerdictBody | None = Field(description="Upstream verdict for the port (TCP/UDP flows)")
     faq_id: str
+    network_acl: NetworkAclBody | None = Field(None, description="The network ACL's verdict, when one was given")
 
     @classmethod
     def of(cls, d: FlowDecision) -> EvaluateResponse:
@@ -340,7 +443,14 @@ class EvaluateResponse(BaseModel):
             hops=[HopBody.of(h) for h in d.hops],
             port_verdict=PortVerdictBody.of(d.port_verdict) if d.port_verdict else None,
             faq_id=d.faq_id,
+            network_acl=NetworkAclBody.of(d.network_acl) if d.network_acl else None,
         )
+
+
+BlockerKindName = Literal[
+    "default_group", "referenced_by_rule", "bound_resource", "bound_instance", "recycle_bin_instance"
+]
+ReasonName = Literal["default_group", "referenced_by_rule", "bound_resource", "bound_instance", "recycle_bin"]
 
 
 class DeletionCheckRequest(BaseModel):
@@ -349,7 +459,30 @@ class DeletionCheckRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     security_group_id: str | None = Field(
-        None, examples=["sg-12345678"], description="Omit only to ask for the possible causes in general"
+        None,
+        examples=["sg-12345678"],
+        max_length=64,
+        description="Omit only to ask for the possible causes in general. With the account configured "
+        "(TENCENTCLOUD_*) and neither instances nor other_groups given, the account is read for it",
+    )
+    region: str | None = Field(
+        None,
+        max_length=64,
+        examples=["ap-guangzhou"],
+        description="The region to read (an id, or a name such as 广州 / Guangzhou); wins over a region named in "
+        "text and over TENCENTCLOUD_REGION",
+    )
+    text: str | None = Field(
+        None,
+        max_length=MAX_MESSAGE_CHARS,
+        description="The user's message, read for a region name (ap-guangzhou, 广州, Guangzhou) when region is "
+        "not given",
+    )
+    conversation_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The conversation asking (the bot's sender id): the account calls are recorded with it",
     )
     instances: list[dict[str, Any]] | dict[str, Any] | None = Field(
         None,
@@ -362,13 +495,17 @@ class DeletionCheckRequest(BaseModel):
 
 
 class BlockerBody(BaseModel):
-    """One thing that keeps the group from being deleted."""
+    """One thing that keeps the group from being deleted (listed in the order to clear them)."""
 
-    kind: Literal["bound_instance", "recycle_bin_instance", "referenced_by_rule"]
+    kind: BlockerKindName
     detail: str
     advice: str
     instance_id: str | None = None
     rule: RuleBody | None = Field(None, description="referenced_by_rule: the rule that refers to the group")
+    subject: str | None = Field(
+        None, description="The instance, the referring group, the resource type (CLB, CDB, ENI...) or the group itself"
+    )
+    count: int | None = Field(None, description="bound_resource: how many resources of that type are bound")
 
     @classmethod
     def of(cls, b: Blocker) -> BlockerBody:
@@ -378,6 +515,8 @@ class BlockerBody(BaseModel):
             advice=b.advice,
             instance_id=b.instance_id,
             rule=RuleBody.of(b.policy) if b.policy else None,
+            subject=b.subject,
+            count=b.count,
         )
 
 
@@ -386,17 +525,19 @@ class DeletionCheckResponse(BaseModel):
 
     security_group_id: str | None = Field(description="null when the question named no group")
     deletable: bool | None = Field(description="null: the input does not settle it")
-    blockers: list[BlockerBody]
-    reasons: list[Literal["bound_instance", "recycle_bin", "referenced_by_rule"]] = Field(
-        description="Reasons found; when deletable is null, the causes still possible"
-    )
-    unchecked: list[Literal["bound_instance", "recycle_bin", "referenced_by_rule"]]
+    blockers: list[BlockerBody] = Field(description="In the order to clear them")
+    reasons: list[ReasonName] = Field(description="Reasons found; when deletable is null, the causes still possible")
+    unchecked: list[ReasonName]
     explanation: str
     faq_id: str
+    account: AccountReadBody | None = Field(
+        None, description="When the account was read (or could not be): what was read, when, and every call made"
+    )
 
     @classmethod
-    def of(cls, d: DeletionDiagnosis) -> DeletionCheckResponse:
+    def of(cls, d: DeletionDiagnosis, account: AccountReadBody | None = None) -> DeletionCheckResponse:
         return cls(
+            account=account,
             security_group_id=d.security_group_id or None,
             deletable=d.deletable,
             blockers=[BlockerBody.of(b) for b in d.blockers],

@@ -39,11 +39,23 @@ class AnswerHit(EntryText):
     score: float
 
 
-class AnswerResult(TypedDict):
+class Declined(TypedDict):
+    """Why retrieval declined a question without ranking it."""
+
+    reason: Literal["other_cloud"]  # about another provider's cloud, which the FAQ does not cover
+    provider: str  # the provider named ("Alibaba Cloud", "AWS", ...)
+    matched: str  # the words that named it
+
+
+class _AnswerFound(TypedDict):
     confident: bool
     confidence: float
     answer: AnswerHit | None
     candidates: list[Candidate]
+
+
+class AnswerResult(_AnswerFound, total=False):
+    declined: Declined | None  # set when the question was declined (then no candidates)
 
 
 class AnswerQuery(TypedDict):
@@ -76,24 +88,63 @@ class PortVerdict(TypedDict):
     faq_id: str
 
 
+BlockerKind = Literal["default_group", "referenced_by_rule", "bound_resource", "bound_instance", "recycle_bin_instance"]
+
+
 class _BlockerBase(TypedDict):
-    kind: Literal["bound_instance", "recycle_bin_instance", "referenced_by_rule"]
+    kind: BlockerKind
     detail: str
     advice: str
 
 
 class Blocker(_BlockerBase, total=False):
     instance_id: str | None  # bound_instance and recycle_bin_instance
+    subject: str | None  # the instance, the referring group, the resource type (CLB...) or the group itself
+    count: int | None  # bound_resource: how many
 
 
-class DeletionCheck(TypedDict):
+class AccountError(TypedDict):
+    """Why the account could not be read for an answer (the user is asked to paste instead)."""
+
+    kind: Literal["credentials", "permission", "not_found", "throttled", "unreachable", "failed"]
+    message: str  # what the user may be told (English)
+    policy: str | None  # permission: the preset CAM policy the operator must attach
+    resource_id: str | None  # not_found: the id the region does not hold
+
+
+class AccountRead(TypedDict):
+    """What a deletion check read from the account, and when (or why it could not)."""
+
+    read: bool
+    region: str
+    summary: str | None  # "read sg-… in ap-guangzhou at 10:32 UTC: …"
+    read_at: str | None
+    notes: list[str]
+    error: AccountError | None
+
+
+class _DeletionCheckFound(TypedDict):
     security_group_id: str | None
     deletable: bool | None  # None: the input does not settle it
-    blockers: list[Blocker]
+    blockers: list[Blocker]  # in the order to clear them
     reasons: list[str]  # found, or (deletable None) still possible
     unchecked: list[str]
     explanation: str
     faq_id: str
+
+
+class DeletionCheck(_DeletionCheckFound, total=False):
+    account: AccountRead | None  # set when the account was read (or could not be)
+
+
+class DeletionCheckQuery(TypedDict, total=False):
+    """Body of ``POST /v1/security-groups/deletion-check`` (every key optional)."""
+
+    security_group_id: str | None
+    instances: list[dict[str, object]] | None
+    region: str | None  # an id, or a name such as 广州; wins over one named in text
+    text: str | None  # the user's message, read for a region name
+    conversation_id: str | None  # the account calls are recorded with it
 
 
 class TranscriptLine(TypedDict):
@@ -120,12 +171,17 @@ class HandoffCreated(TypedDict):
     created_at: str
 
 
-class DiagnoseQuery(TypedDict):
-    """Body of ``POST /v1/diagnose``: the user's new message and the case the last answer returned."""
-
+class _DiagnoseMessage(TypedDict):
     case: dict[str, object] | None  # opaque to the actions: sent back exactly as received; None starts one
     text: str | None
     language: Language | None  # None: the engine reads it from the message (a paste alone keeps the case's)
+
+
+class DiagnoseQuery(_DiagnoseMessage, total=False):
+    """Body of ``POST /v1/diagnose``: the user's new message and the case the last answer returned."""
+
+    region: str | None  # the instance's region (an id, or a name such as 广州)
+    conversation_id: str | None  # the account calls are recorded with it
 
 
 class DiagnosisFlow(TypedDict):
@@ -173,6 +229,14 @@ class DiagnosedTarget(TypedDict):
     address: str | None
 
 
+class DiagnosisAccount(TypedDict):
+    summary: str | None  # "Read from your account: … at 10:32 UTC." in the diagnosis's language
+    read_at: str | None
+    region: str
+    instance_id: str | None
+    error: str | None  # why the account could not be read this turn (the user is asked to paste)
+
+
 class Diagnosis(TypedDict):
     """The diagnosis as the app sends it: the ``custom`` payload of kind ``diagnosis``
     (``contract.payloads.DiagnosisPayload``), key for key."""
@@ -188,6 +252,7 @@ class Diagnosis(TypedDict):
     faq_ids: list[str]
     needs: list[str]
     target: DiagnosedTarget
+    account: DiagnosisAccount | None  # the case's instance read from the account this turn (or why not)
 
 
 class DiagnoseResult(TypedDict):
@@ -203,10 +268,14 @@ SCHEMA_OF: dict[type, str] = {
     EntryText: "EntryTextBody",
     AnswerHit: "AnswerBody",
     AnswerResult: "AnswerResponse",
+    Declined: "DeclinedBody",
     FaqEntry: "FaqEntryBody",
     PortVerdict: "PortVerdictBody",
     Blocker: "BlockerBody",
     DeletionCheck: "DeletionCheckResponse",
+    DeletionCheckQuery: "DeletionCheckRequest",
+    AccountRead: "AccountReadBody",
+    AccountError: "AccountErrorBody",
     TranscriptLine: "TranscriptLineBody",
     HandoffRequest: "HandoffRequest",
     HandoffCreated: "TicketResponse",
@@ -217,8 +286,9 @@ SCHEMA_OF: dict[type, str] = {
     DiagnosisCommand: "CommandBody",
     DiagnosisFix: "FixBody",
     DiagnosedTarget: "DiagnosisTargetBody",
+    DiagnosisAccount: "DiagnosisAccountBody",
     Diagnosis: "DiagnosisBody",
     DiagnoseResult: "DiagnoseResponse",
 }
 # The views the actions send (the others they read).
-REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine, AnswerQuery, DiagnoseQuery})
+REQUESTS: frozenset[type] = frozenset({HandoffRequest, TranscriptLine, AnswerQuery, DiagnoseQuery, DeletionCheckQuery})

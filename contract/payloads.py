@@ -26,6 +26,8 @@ TextIntent = Literal[
     "ask_port",
     "ask_case",
     "handoff_notice",
+    "switch_language",  # the user asked for the other language: it is kept from now on
+    "offer_human",  # the user is frustrated: a human is offered (a button)
 ]
 ErrorCode = Literal["rejected", "unavailable", "handoff_failed", "invalid_port", "too_many_ports"]
 
@@ -36,10 +38,15 @@ class _Base(TypedDict):
 
 
 class TextPayload(_Base, total=False):
-    """The bot's own words."""
+    """The bot's own words.
+
+    ``provider``: with intent ``other_cloud``, the provider the question named (as retrieval
+    declined it).
+    """
 
     intent: TextIntent
     error: ErrorCode
+    provider: str
 
 
 class FaqAnswerPayload(_Base, total=False):
@@ -94,12 +101,29 @@ class PortVerdictPayload(_Base):
 
 
 class BlockerItem(TypedDict, total=False):
-    """One thing that keeps a security group from being deleted."""
+    """One thing that keeps a security group from being deleted (blockers come in the order to clear them)."""
 
-    kind: str
+    kind: str  # default_group | referenced_by_rule | bound_resource | bound_instance | recycle_bin_instance
     detail: str
     advice: str
     instance_id: str | None
+    subject: str | None  # the instance, the referring group, the resource type (CLB...) or the group itself
+    count: int | None  # bound_resource: how many
+
+
+class AccountReadItem(TypedDict, total=False):
+    """What was read from the account for this answer, or why it could not be read.
+
+    ``summary`` is the "read … at …" line in the payload's language (None when nothing was
+    read); ``error`` why the account could not be read this time (the user is asked to paste
+    instead), or None.
+    """
+
+    summary: str | None
+    read_at: str | None  # ISO 8601 UTC, e.g. 2026-03-02T10:32:05Z
+    region: str
+    instance_id: str | None  # diagnosis: the instance read
+    error: str | None
 
 
 class DeleteDiagnosisPayload(_Base, total=False):
@@ -112,6 +136,7 @@ class DeleteDiagnosisPayload(_Base, total=False):
     blockers: list[BlockerItem]
     faq_id: str | None
     source_url: str
+    account: AccountReadItem | None  # set when the answer was read from the account (or could not be)
 
 
 CheckStatus = Literal["passed", "failed", "unknown", "todo"]
@@ -161,7 +186,8 @@ class FlowItem(TypedDict, total=False):
 class DecidedBy(TypedDict, total=False):
     """The fact that decides: a rule as the user wrote it, a chain rule, a socket line."""
 
-    source: str  # security_group | iptables | ip6tables | nft | ufw | firewalld | listener | port_policy | statement
+    # network_acl | security_group | iptables | ip6tables | nft | ufw | firewalld | listener | port_policy | statement
+    source: str
     label: str  # e.g. "sg-1 inbound rules PolicyIndex 0", "iptables chain INPUT, rule 4 (line 9 of the paste)"
     text: str  # the rule or line as the user wrote it
     reason: str  # the rule engine's explanation (English)
@@ -196,6 +222,7 @@ class DiagnosisPayload(_Base, total=False):
     faq_ids: list[str]
     needs: list[str]
     target: DiagnosisTarget
+    account: AccountReadItem | None  # the case's instance read from the account this turn (or why not)
 
 
 class HandoffPayload(_Base, total=False):

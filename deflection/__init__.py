@@ -4,6 +4,7 @@ No FastAPI and no Rasa here: the API (api/routes/events.py, handoffs.py, admin.p
 the Rasa event broker (bot/brokers/) are the edges that call this package.
 """
 
+from deflection.account_calls import AccountCallRecord, AccountCallStore
 from deflection.analytics import Filters, Summary, breakdown, iter_turns, summary, timeseries, top_faq
 from deflection.availability import StoreGate
 from deflection.case_analytics import CASE_COLUMNS, case_summary, case_timeseries, iter_cases
@@ -26,6 +27,8 @@ from deflection.webhook import WebhookDeliverer
 __all__ = [
     "CASE_COLUMNS",
     "OUTAGE_ERRORS",
+    "AccountCallRecord",
+    "AccountCallStore",
     "DatabaseUnreachableError",
     "DeflectionError",
     "DeflectionStore",

@@ -228,3 +228,29 @@ class SpoolReport(Base):
     waiting: Mapped[int] = mapped_column(Integer())  # events waiting in the slot
     rejected: Mapped[int] = mapped_column(Integer())  # batches in the spool's rejected/ (shared by its slots)
     reported_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class AccountCall(Base):
+    """One call of the read-only Tencent Cloud API, with the conversation that caused it.
+
+    Never a credential and never a response body: what was asked (action, region, the ids),
+    how it went (``ok`` or the error code, the RequestId) and how long it took.
+    """
+
+    __tablename__ = "account_calls"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(), index=True)  # when the call started (UTC)
+    conversation_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # deletion_check | diagnose
+    action: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str] = mapped_column(String(8))
+    region: Mapped[str] = mapped_column(String(32))
+    resource_ids: Mapped[list[Any]] = mapped_column()
+    result: Mapped[str] = mapped_column(String(100))  # ok, or the error code
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    duration_ms: Mapped[float] = mapped_column(Float())
+    cached: Mapped[bool] = mapped_column(Boolean())
+    attempt: Mapped[int] = mapped_column(Integer())
+
+    __table_args__ = (Index(None, "conversation_id", "id"),)

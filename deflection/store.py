@@ -6,6 +6,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from deflection.account_calls import AccountCallStore
 from deflection.db import make_engine, upgrade
 from deflection.errors import StoreUnavailableError
 from deflection.recorder import EventRecorder
@@ -14,7 +15,7 @@ from deflection.tickets import TicketStore
 
 
 class DeflectionStore:
-    """Turns, feedback, tickets and suggestions in SQLite or PostgreSQL.
+    """Turns, feedback, tickets, suggestions and account calls in SQLite or PostgreSQL.
 
     Args:
         url: a SQLAlchemy URL (``sqlite:///var/helpdesk.db``, ``postgresql+psycopg://...``).
@@ -33,6 +34,7 @@ class DeflectionStore:
         self.recorder = EventRecorder(self.sessions)
         self.tickets = TicketStore(self.sessions)
         self.suggestions = SuggestionStore(self.sessions)
+        self.account_calls = AccountCallStore(self.sessions)
 
     def migrate(self) -> str | None:
         """Bring the schema to the latest migration; returns the revision.

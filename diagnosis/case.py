@@ -18,17 +18,25 @@ Shape (version 1)::
                   {"kind": "host_firewall", "format": "iptables_rules", "text": "...", "line_offset": 1}],
      "checks": [{"id": "sg_inbound", "status": "failed"}],
      "cause": "sg_no_matching_allow"}
+
+Reading the account adds, only when there is something to say: ``"instance_id":
+"ins-1a2b3c4d"`` (named in a message), ``"region": "ap-guangzhou"`` (named in a message or
+by the caller; it wins over the configured default), ``"account": {...}`` (what was read,
+:mod:`diagnosis.account_evidence`) and ``"origin": "account"`` on the security-groups
+evidence read from it.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar, cast, get_args
 
 from contract.language import LANGUAGES, Language
 from contract.limits import MAX_MESSAGE_CHARS
+from diagnosis.account_evidence import INSTANCE_ID, REGION_ID, AccountEvidence, read_account
 from diagnosis.errors import CaseProblem, CaseValidationError, Loc
 from diagnosis.vocabulary import Direction, Protocol, SourceKind
 from evidence.models import KIND_OF, EvidenceFormat, EvidenceKind
@@ -43,7 +51,8 @@ MAX_GROUPS = 10
 MAX_PORTS = 16
 MAX_IDS = 24
 FIELDS = ("version", "language", "turns", "target", "direction", "source", "symptoms", "claims", "evidence")
-OPTIONAL_FIELDS = ("checks", "cause")
+OPTIONAL_FIELDS = ("checks", "cause", "instance_id", "region", "account")
+Origin = Literal["paste", "account"]
 T = TypeVar("T")
 
 
@@ -87,6 +96,7 @@ class StoredEvidence:
         text: The pasted lines that were read (other kinds), re-read when needed.
         line_offset: Lines of the user's message before ``text`` (so a rule's line number
             in ``text`` plus the offset is its line in what the user pasted).
+        origin: ``paste`` (the user's), or ``account`` (read from the account's API).
     """
 
     kind: EvidenceKind
@@ -94,6 +104,7 @@ class StoredEvidence:
     groups: tuple[Mapping[str, Any], ...] = ()
     text: str = ""
     line_offset: int = 0
+    origin: Origin = "paste"
 
     @property
     def size(self) -> int:
@@ -124,6 +135,9 @@ class Case:
     cause: str | None = None
     turns: int = 0
     version: int = CASE_VERSION
+    instance_id: str | None = None
+    region: str | None = None
+    account: AccountEvidence | None = None
 
     def evidence_of(self, kind: EvidenceKind) -> tuple[StoredEvidence, ...]:
         """The stored evidence of one kind, oldest first."""
@@ -147,7 +161,16 @@ class Case:
             else:
                 stored["text"] = item.text
                 stored["line_offset"] = item.line_offset
+            if item.origin != "paste":
+                stored["origin"] = item.origin
             evidence.append(stored)
+        extra: dict[str, Any] = {}
+        if self.instance_id is not None:
+            extra["instance_id"] = self.instance_id
+        if self.region is not None:
+            extra["region"] = self.region
+        if self.account is not None:
+            extra["account"] = self.account.to_json()
         return {
             "version": self.version,
             "language": self.language,
@@ -165,6 +188,7 @@ class Case:
             "evidence": evidence,
             "checks": [{"id": c.id, "status": c.status} for c in self.checks],
             "cause": self.cause,
+            **extra,
         }
 
     @classmethod
@@ -217,6 +241,9 @@ class _Reader:
             checks=self.checks(data.get("checks", [])),
             cause=self.cause(data.get("cause")),
             turns=turns,
+            instance_id=self.optional_id(data.get("instance_id"), ("instance_id",), INSTANCE_ID, "ins-1a2b3c4d"),
+            region=self.optional_id(data.get("region"), ("region",), REGION_ID, "ap-guangzhou"),
+            account=read_account(data.get("account"), self.add),
         )
         if self.problems:
             raise CaseValidationError(self.problems)
@@ -297,7 +324,7 @@ class _Reader:
         items: list[StoredEvidence] = []
         for i, raw_item in enumerate(self.list_of(value, ("evidence",), MAX_EVIDENCE_ITEMS)):
             loc: Loc = ("evidence", i)
-            raw = self.mapping(raw_item, loc, ("kind", "format", "groups", "text", "line_offset"))
+            raw = self.mapping(raw_item, loc, ("kind", "format", "groups", "text", "line_offset", "origin"))
             if raw is None:
                 continue
             fmt = raw.get("format")
@@ -311,7 +338,15 @@ class _Reader:
             if raw.get("kind") != kind:
                 self.add((*loc, "kind"), f"format {fmt} is evidence of kind {kind}", "choice_invalid")
                 continue
-            items.append(self.evidence_item(raw, loc, kind, evidence_format))
+            item = self.evidence_item(raw, loc, kind, evidence_format)
+            origin = raw.get("origin", "paste")
+            if origin not in ("paste", "account") or (origin == "account" and kind != "security_groups"):
+                self.add(
+                    (*loc, "origin"), "must be paste, or account for security groups read from it", "choice_invalid"
+                )
+            elif origin == "account":
+                item = replace(item, origin="account")
+            items.append(item)
         if sum(e.size for e in items) > MAX_EVIDENCE_CHARS * 2:
             self.add(
                 ("evidence",), f"the stored evidence is too large (limit {MAX_EVIDENCE_CHARS} characters)", "too_long"
@@ -352,6 +387,14 @@ class _Reader:
                 CheckState(check_id, self.choice(raw.get("status"), CHECK_STATUSES, ("checks", i, "status"), "todo"))
             )
         return tuple(found)
+
+    def optional_id(self, value: object, loc: Loc, pattern: re.Pattern[str], example: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str) or not pattern.match(value):
+            self.add(loc, f"must be an id such as {example}, or null; got {value!r}", "id_invalid")
+            return None
+        return value
 
     def cause(self, value: object) -> str | None:
         if value is not None and (not isinstance(value, str) or not value):

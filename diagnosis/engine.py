@@ -6,15 +6,21 @@ Steps of :meth:`Diagnoser.diagnose`:
    host pastes with their reader; cached by text).
 2. Turn the target into legs (protocol and port) and pick the remote addresses to try.
 3. Ask every hop on the traffic path for a finding, each through the rule engine: the
-   carrier and TCP 25 (:meth:`rules.RuleEngine.port_verdict`), the security groups
-   (:meth:`rules.RuleEngine.evaluate`), the instance's firewall
+   carrier and TCP 25 (:meth:`rules.RuleEngine.port_verdict`), the subnet's network ACL
+   when the account was read (:func:`rules.evaluate_network_acl`), the security groups
+   (:meth:`rules.RuleEngine.evaluate`, with the account's templates), the instance's firewall
    (:func:`rules.evaluate_iptables`), the listener (:func:`evidence.sockets.port_listening`).
    Without pasted groups, "I only allowed my own IP" and "I changed networks" settle the
    source mismatch from the user's words.
 4. The first hop in traffic order that fails is the conclusion: its cause, what decided
    it, the fix (console steps and a ready command) and the FAQ entries behind it.
-   Inbound the order is carrier, security group, instance firewall, listener; outbound it
-   is instance firewall, security group, then TCP 25 and the carrier.
+   Inbound the order is carrier, network ACL, security group, instance firewall, listener;
+   outbound it is instance firewall, security group, network ACL, then TCP 25 and the carrier.
+
+Before step 1, :meth:`Diagnoser.step` reads the case's instance from the account when the
+caller gives it a reader (:mod:`diagnosis.account_step`): the groups, templates and ACL
+become evidence, so the checks left to ask are what no API can see (the instance's own
+firewall, its listening sockets, the user's address).
 5. Otherwise the checks ranked for the symptoms say what to do next, and ``needs`` what
    to paste; with every check made and nothing found, the cause is ``unknown``.
 """
@@ -25,6 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from contract.language import Language
+from diagnosis.account_evidence import InstanceReader
+from diagnosis.account_step import read_instance
+from diagnosis.acl_hop import acl_finding
 from diagnosis.case import Case, CheckState
 from diagnosis.errors import CaseProblem, CaseValidationError
 from diagnosis.facts import label_text, template_fields
@@ -33,6 +42,7 @@ from diagnosis.fixes import DIRECTION_KEYS, build_fix, needs_group_id
 from diagnosis.host_hop import HostPaste, firewall_finding
 from diagnosis.lexicon import Lexicon
 from diagnosis.listener_hop import listener_finding
+from diagnosis.matcher import fold
 from diagnosis.models import CheckResult, DecidedBy, Diagnosis
 from diagnosis.paste import Paste, reread
 from diagnosis.probes import Leg, Probes, legs_of, probes_of
@@ -46,11 +56,11 @@ from diagnosis.vocabulary import CheckEvidence, Vocabulary
 from evidence import UnreadableEvidenceError
 from evidence.models import EvidenceFormat
 from knowledge import KnowledgeBase
-from rules import RuleEngine, RuleValidationError, SecurityGroup, parse_security_groups
+from rules import Lookups, NetworkAcl, RuleEngine, RuleValidationError, SecurityGroup, parse_security_groups
 
 TRAFFIC_ORDER: dict[str, tuple[CheckEvidence, ...]] = {
-    "ingress": ("port_blocked", "security_groups", "host_firewall", "listeners"),
-    "egress": ("host_firewall", "security_groups", "port_restricted", "port_blocked"),
+    "ingress": ("port_blocked", "network_acl", "security_groups", "host_firewall", "listeners"),
+    "egress": ("host_firewall", "security_groups", "network_acl", "port_restricted", "port_blocked"),
 }
 
 
@@ -105,10 +115,25 @@ class Diagnoser:
             raise CaseValidationError(problems)
         return case
 
-    def step(self, case: Case, text: str | None, language: Language | None = None) -> Diagnosis:
+    def step(
+        self,
+        case: Case,
+        text: str | None,
+        language: Language | None = None,
+        *,
+        region: str | None = None,
+        account: InstanceReader | None = None,
+    ) -> Diagnosis:
         """Read the user's ``text`` (if any) into ``case`` and diagnose it.
 
         The updated case is ``Diagnosis.case``.
+
+        Args:
+            case: The case so far.
+            text: The user's new message.
+            language: Answer in this language (default: the message's).
+            region: The region the caller names (wins over one named in earlier messages).
+            account: Reads the case's instance from the account (None: the account is not read).
 
         Raises:
             PasteTooLongError: ``text`` is longer than the engine reads.
@@ -122,15 +147,32 @@ class Diagnoser:
             case, pastes, needs, problem = understood.case, understood.pastes, understood.needs, understood.problem
         if language is not None:
             case = case.with_(language=language)
-        return replace(self.diagnose(case, pastes, needs), problem=problem)
+        if region is not None:
+            case = case.with_(region=region)
+        case, note, groups = read_instance(case, account, self.vocab)
+        diagnosis = self.diagnose(case, pastes, needs, groups)
+        return replace(diagnosis, problem=problem, account=note)
 
-    def diagnose(self, case: Case, fresh: Sequence[Paste] = (), needs: Sequence[str] = ()) -> Diagnosis:
-        """Diagnose ``case`` (``fresh``: pastes of the last message, already read).
+    def region_in(self, text: str) -> str | None:
+        """The first region ``text`` names (ap-guangzhou, 广州, Guangzhou), or None."""
+        found = self.lexicon.regions.find(fold(text))
+        return found[0] if found else None
+
+    def diagnose(
+        self,
+        case: Case,
+        fresh: Sequence[Paste] = (),
+        needs: Sequence[str] = (),
+        account_groups: Sequence[Mapping[str, object]] | None = None,
+    ) -> Diagnosis:
+        """Diagnose ``case`` (``fresh``: pastes of the last message, already read;
+        ``account_groups``: groups read from the account this turn, when too large to keep in the case).
 
         Raises:
             CaseValidationError: stored evidence no longer reads.
         """
-        groups, group_format = self._groups(case)
+        groups, group_format = self._groups(case, account_groups)
+        lookups = self._lookups(case)
         hosts = self._host_pastes(case, fresh, "host_firewall")
         listeners = self._host_pastes(case, fresh, "listeners")
         legs = legs_of(case.target, self.vocab.services)
@@ -139,8 +181,10 @@ class Diagnoser:
         if legs:
             for finding in upstream_findings(self.rules, legs, probes, case):
                 findings[finding.evidence] = finding
+            if case.account is not None:
+                findings["network_acl"] = acl_finding(self._acl(case), legs, probes, case)
             if groups:
-                findings["security_groups"] = sg_finding(self.rules, groups, group_format, legs, probes, case)
+                findings["security_groups"] = sg_finding(self.rules, groups, group_format, legs, probes, case, lookups)
             elif "own_ip_only" in case.claims and "changed_network" in case.symptoms and case.direction == "ingress":
                 findings["security_groups"] = _statement_finding(legs, probes)
             if hosts:
@@ -156,8 +200,31 @@ class Diagnoser:
         )
         return self._answer(case, legs, probes, ranked, conclusion, list(needs))
 
-    def _groups(self, case: Case) -> tuple[tuple[SecurityGroup, ...], EvidenceFormat]:
-        """The pasted groups, when they show the rules of the case's direction."""
+    def _lookups(self, case: Case) -> Lookups | None:
+        """The templates read from the account, for the groups' rules that name them."""
+        if case.account is None:
+            return None
+        try:
+            return case.account.lookups()
+        except RuleValidationError as e:
+            raise CaseValidationError([CaseProblem(("account", *p.loc), p.msg, p.type) for p in e.problems]) from e
+
+    def _acl(self, case: Case) -> NetworkAcl | None:
+        assert case.account is not None
+        try:
+            return case.account.acl()
+        except RuleValidationError as e:
+            raise CaseValidationError([CaseProblem(("account", *p.loc[1:]), p.msg, p.type) for p in e.problems]) from e
+
+    def _groups(
+        self, case: Case, account_groups: Sequence[Mapping[str, object]] | None = None
+    ) -> tuple[tuple[SecurityGroup, ...], EvidenceFormat]:
+        """The pasted (or read) groups, when they show the rules of the case's direction."""
+        if account_groups is not None and not any(e.origin == "account" for e in case.evidence):
+            try:
+                return parse_security_groups([dict(g) for g in account_groups]), "tencent_json"
+            except RuleValidationError:
+                return (), "tencent_json"  # read_instance checked them: not reached
         stored = case.evidence_of("security_groups")
         if not stored:
             return (), "tencent_json"

@@ -49,6 +49,9 @@ def template_fields(
     if finding is None:
         return fields
     fields |= {k: v for k, v in finding.fields.items() if v}
+    rules_of = finding.fields.get("rules_of")  # the rules of another direction decide (a network ACL's replies)
+    if rules_of in ("ingress", "egress"):
+        fields["direction_rules"] = label(f"{rules_of}_rules").get(lang)
     if lang == "zh" and finding.fields.get("verdict_zh"):
         fields["verdict"] = finding.fields["verdict_zh"]
     if finding.decided is not None:

@@ -17,6 +17,7 @@ from rules import Flow
 
 FindingStatus = Literal["passed", "failed", "unknown"]
 DecidedSource = Literal[
+    "network_acl",
     "security_group",
     "iptables",
     "ip6tables",
@@ -82,7 +83,8 @@ class Finding:
         evidence: What kind of evidence it rests on (settles the checks of that kind).
         status: passed, failed or unknown.
         cause: For failed: the cause id.
-        source: What decided (``security_group``, ``iptables``..., ``listener``, ``port_policy``).
+        source: What decided (``network_acl``, ``security_group``, ``iptables``..., ``listener``,
+            ``port_policy``).
         label: Label key and fields for decided_by's label (see causes.yaml ``labels``).
         text: The deciding rule or line as the user wrote it.
         reason: The rule engine's explanation (English).

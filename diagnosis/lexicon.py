@@ -27,6 +27,7 @@ class Lexicon:
     directions: Matcher
     sources: Matcher
     protocols: Matcher
+    regions: Matcher
     unit_after: re.Pattern[str]
     ordinal_before: re.Pattern[str]
     port_word_near: re.Pattern[str]
@@ -46,6 +47,7 @@ class Lexicon:
             directions=Matcher((d.id, p) for d in vocab.directions for p in d.phrases),
             sources=Matcher((s.id, p) for s in vocab.sources for p in s.phrases),
             protocols=Matcher((name, p) for name, words in grammar.protocols.items() for p in words),
+            regions=Matcher((r.id, p) for r in vocab.regions.values() for p in r.phrases),
             # A unit right after the number (ASCII units as whole words: "5 min", not "5 mins…" halves).
             unit_after=re.compile(r"^\s?(?:" + units + r")(?![a-z])"),
             ordinal_before=re.compile(r"(?:" + _alternation(grammar.ordinals) + r")\s?$"),

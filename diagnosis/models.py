@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from contract.language import Language
 from contract.payloads import (
+    AccountReadItem,
     CheckItem,
     DiagnosisPayload,
     DiagnosisTarget,
@@ -19,6 +20,7 @@ from contract.payloads import (
 from contract.payloads import (
     DecidedBy as DecidedByPayload,
 )
+from diagnosis.account_evidence import AccountNote
 from diagnosis.case import Case, CheckStatus
 from rules import Flow
 
@@ -107,6 +109,8 @@ class Diagnosis:
         faq_ids: FAQ entries behind the answer.
         needs: What to paste or say next.
         problem: Whether the last message described a connection problem.
+        account: What was read from the account this turn (or why it could not be), when
+            the case names an instance and the account may be read.
     """
 
     language: Language
@@ -120,6 +124,7 @@ class Diagnosis:
     needs: tuple[str, ...]
     case: Case
     problem: bool = True
+    account: AccountNote | None = None
 
     @property
     def next_check(self) -> str | None:
@@ -152,4 +157,17 @@ class Diagnosis:
             "faq_ids": list(self.faq_ids),
             "needs": list(self.needs),
             "target": self.target(),
+            "account": self._account_payload(),
+        }
+
+    def _account_payload(self) -> AccountReadItem | None:
+        note = self.account
+        if note is None:
+            return None
+        return {
+            "summary": note.summary,
+            "read_at": note.read_at,
+            "region": note.region,
+            "instance_id": note.instance_id,
+            "error": note.error,
         }

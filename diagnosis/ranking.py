@@ -1,6 +1,7 @@
 """Which checks a case needs, in which order, and the status of each.
 
-Order (ranking.yaml): the checks the engine settles itself (the carrier, TCP 25) first;
+Order (ranking.yaml): the checks the engine settles itself (the carrier, TCP 25) first,
+then those settled from the account (the subnet's network ACL, when it was read);
 then the ranking of the symptom with the highest priority, the other symptoms' rankings,
 the direction's default; checks the user pasted evidence for are added. Claims replace,
 promote or demote checks (phrases.yaml): "I already added the rule" moves the
@@ -22,6 +23,8 @@ from diagnosis.probes import Leg
 from diagnosis.vocabulary import CheckDef, CheckEvidence, Vocabulary
 
 AUTO: tuple[CheckEvidence, ...] = ("port_blocked", "port_restricted")
+# Settled from the account, never asked: right after the automatic checks.
+READ: tuple[CheckEvidence, ...] = ("network_acl",)
 MECHANISM_PRIORITY = 2  # phrases.yaml: symptoms saying how the connection fails
 
 
@@ -64,6 +67,7 @@ def rank_checks(
     if icmp_only:
         order = [c for c in order if checks[c].evidence not in ("listeners", "symptom")]
     auto = [c for c in order if checks[c].evidence in AUTO]
+    auto += [c for c in order if checks[c].evidence in READ]
     rest = [c for c in order if c not in auto]
     promoted = [c for claim in claims for c in claim.promote if c in rest]
     rest = list(dict.fromkeys(promoted + rest))
@@ -84,6 +88,9 @@ def _status(
         sg = findings.get("security_groups")
         if sg is not None and sg.cause == "sg_other_group":
             return RankedCheck(check, "failed", sg.reason)
+        if case.account is not None and sg is not None:
+            order = ", ".join(case.account.group_ids)
+            return RankedCheck(check, "passed", f"read from the account, in binding order: {order}")
         if sg is not None and groups >= 2:
             return RankedCheck(check, sg.status, sg.reason)
     if evidence == "address" and case.source.address:

@@ -20,7 +20,7 @@ from diagnosis.probes import Leg, Probes
 from diagnosis.sg_causes import classify, restrictive_rule, same_rule, stand_in
 from diagnosis.vocabulary import CauseId, Direction
 from evidence.models import EvidenceFormat
-from rules import Flow, FlowDecision, Policy, RuleEngine, SecurityGroup, evaluate_groups
+from rules import Flow, FlowDecision, Lookups, Policy, RuleEngine, SecurityGroup, evaluate_groups
 
 # evidence/_cloud_common.py names groups the paste does not name sg-pasted1, sg-pasted2...
 PLACEHOLDER_GROUP = re.compile(r"^sg-pasted\d+$")
@@ -42,9 +42,11 @@ def sg_finding(
     legs: Sequence[Leg],
     probes: Probes,
     case: Case,
+    lookups: Lookups | None = None,
 ) -> Finding:
-    """The groups' verdict on the case's legs (``legs`` must not be empty)."""
-    results = [_leg(rules, groups, leg, probes, case.direction) for leg in legs]
+    """The groups' verdict on the case's legs (``legs`` must not be empty); ``lookups``: the
+    templates read from the account (group members stay unknown)."""
+    results = [_leg(rules, groups, leg, probes, case.direction, lookups) for leg in legs]
     if "unexpected_access" in case.symptoms and case.direction == "ingress":
         return _unexpected(groups, fmt, results[0], probes)
     failed = [r for r in results if r.action == "DROP"]
@@ -62,8 +64,15 @@ def sg_finding(
     return _undecided(next(r for r in results if r.action in ("MIXED", "UNKNOWN")), fmt)
 
 
-def _leg(rules: RuleEngine, groups: Sequence[SecurityGroup], leg: Leg, probes: Probes, direction: Direction) -> _Leg:
-    decisions = [rules.evaluate(groups, leg.flow(direction, remote)) for remote in probes.all]
+def _leg(
+    rules: RuleEngine,
+    groups: Sequence[SecurityGroup],
+    leg: Leg,
+    probes: Probes,
+    direction: Direction,
+    lookups: Lookups | None = None,
+) -> _Leg:
+    decisions = [rules.evaluate(groups, leg.flow(direction, remote), lookups) for remote in probes.all]
     preferred = decisions[0]
     actions = {d.action for d in decisions}
     if preferred.action == "UNKNOWN":

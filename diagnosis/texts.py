@@ -52,6 +52,15 @@ FIELDS = frozenset(
         "title",
         "problem",
         "needs",
+        # reading the account
+        "instance",
+        "region",
+        "time",
+        "groups_read",
+        "acl",
+        "count",
+        "entry",
+        "policy",
         # command templates
         "policy_set",
         "binary",

@@ -2,8 +2,10 @@
 
 The message is split into prose and pastes (:mod:`diagnosis.paste`). The prose says what
 fails (a named service, ports, a protocol), which way (outbound hints), from where (the
-user's own address, "from my laptop", "from another instance"), how (symptoms) and what
-the user already did (claims); the pastes become evidence. "Still doesn't work" after a
+user's own address, "from my laptop", "from another instance"), how (symptoms), what
+the user already did (claims), and which instance (``ins-xxxxxxxx``) in which region
+(``ap-guangzhou``, 广州, Guangzhou: regions.yaml), for reading the account; the pastes
+become evidence. "Still doesn't work" after a
 check or a conclusion moves the case on: the check asked is marked done, and evidence a
 conclusion rested on is dropped as stale (the user changed what it showed), so the next
 check is asked rather than the same fix again.
@@ -12,6 +14,7 @@ check is asked rather than the same fix again.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from contract.language import Language, detect_language
@@ -26,6 +29,9 @@ from diagnosis.vocabulary import PortProtocol, Protocol, SourceKind, Vocabulary
 from evidence import detect
 from evidence.models import KIND_OF
 from rules.addresses import is_internal
+
+# Tencent Cloud's CVM instance ids: ins- and 8 lowercase letters or digits.
+INSTANCE_IN_TEXT = re.compile(r"(?<![0-9A-Za-z-])ins-[0-9a-z]{8}(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,17 +91,21 @@ def understand(case: Case, text: str, vocab: Vocabulary, lexicon: Lexicon) -> Un
         updated = _progress(updated)
     target = _target(updated.target, services, numbers, protocols, symptoms, vocab)
     direction = directions[-1].direction if directions else updated.direction
+    instance = INSTANCE_IN_TEXT.search(message.prose)
+    regions = lexicon.regions.find(folded)
     updated = updated.with_(
         target=target,
         direction=direction,
         source=_source(updated.source, numbers, [h.kind for h in source_hints], symptoms),
         symptoms=tuple(dict.fromkeys((*updated.symptoms, *symptoms))),
         claims=tuple(dict.fromkeys((*updated.claims, *claims))),
+        instance_id=instance.group().lower() if instance else updated.instance_id,
+        region=regions[0] if regions else updated.region,
     )
     for paste in message.pastes:
         updated = store(updated, paste)
     needs = tuple(_unreadable_needs(message, vocab, updated))
-    problem = bool(symptoms or services or numbers.ports or message.pastes or message.unreadable or claims)
+    problem = bool(symptoms or services or numbers.ports or message.pastes or message.unreadable or claims or instance)
     return Understanding(updated, message.pastes, needs, problem)
 
 

@@ -8,6 +8,7 @@ question the knowledge base does not have.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar, get_args
@@ -37,6 +38,7 @@ from diagnosis.vocabulary import (
     PortSpec,
     Protocol,
     Ranking,
+    Region,
     Service,
     SourceHint,
     SourceKind,
@@ -47,6 +49,7 @@ from knowledge import DEFAULT_KNOWLEDGE_DIR, KnowledgeBase
 from knowledge.models import normalize_question
 
 DEFAULT_DIR = DEFAULT_KNOWLEDGE_DIR / "troubleshooting"
+REGION_ID = re.compile(r"^[a-z]{2,}(-[a-z0-9]+)+$")  # as account/config.py checks a region
 T = TypeVar("T")
 
 
@@ -81,6 +84,7 @@ def load_vocabulary(kb: KnowledgeBase, directory: Path | None = None) -> Vocabul
     commands = _commands(commands_file)
     pastes = _pastes(commands_file)
     ranking = _ranking(open_file("ranking.yaml"), symptoms, checks)
+    regions = _regions(open_file("regions.yaml"))
     for name, used, found in (
         ("phrases.yaml symptoms", USED_SYMPTOMS, symptoms),
         ("phrases.yaml claims", USED_CLAIMS, claims),
@@ -103,6 +107,7 @@ def load_vocabulary(kb: KnowledgeBase, directory: Path | None = None) -> Vocabul
         commands,
         pastes,
         ranking,
+        regions,
     )
 
 
@@ -202,6 +207,19 @@ def _source_hints(f: DataFile) -> tuple[SourceHint, ...]:
         return SourceHint(item["id"], kind, phrases, f.sources(item, where))
 
     return tuple(_keyed(f, "sources", build).values())
+
+
+def _regions(f: DataFile) -> dict[str, Region]:
+    def build(item: dict[str, Any], where: str) -> Region:
+        region_id = f.string(item["id"], f"{where}.id")
+        if not REGION_ID.match(region_id):
+            raise f.fail(f"{where}.id", f"{region_id!r} is not a region id such as ap-guangzhou")
+        phrases = f.strings(f.get(item, "phrases", where), f"{where}.phrases", empty=False)
+        if region_id not in phrases:
+            raise f.fail(f"{where}.phrases", f"list the id {region_id} itself among the phrases")
+        return Region(region_id, f.text(f.get(item, "name", where), f"{where}.name"), phrases, f.sources(item, where))
+
+    return _keyed(f, "regions", build)
 
 
 def _grammar(f: DataFile) -> Grammar:

@@ -23,6 +23,7 @@ Protocol = Literal["tcp", "udp", "icmp"]
 PortProtocol = Literal["tcp", "udp"]
 SourceKind = Literal["unknown", "client", "internet", "vpc"]
 CheckEvidence = Literal[
+    "network_acl",
     "security_groups",
     "bound_groups",
     "host_firewall",
@@ -49,6 +50,7 @@ CauseId = Literal[
     "not_listening",
     "listening_loopback_only",
     "outbound_blocked",
+    "network_acl_drop",
     "unknown",
 ]
 CAUSE_IDS: tuple[CauseId, ...] = get_args(CauseId)
@@ -86,6 +88,21 @@ LABEL_KEYS = (
     "your_group",
     "your_ip_cidr",
     "target_unknown",
+    "acl_entry",
+    "acl_default",
+    "account_read",
+    "account_read_old",
+    "account_acl",
+    "account_no_acl",
+    "account_group_one",
+    "account_groups",
+    "account_credentials",
+    "account_permission",
+    "account_not_found",
+    "account_throttled",
+    "account_unreachable",
+    "account_failed",
+    "account_bound_groups",
 )
 COMMAND_KEYS = (
     "tccli_create",
@@ -179,6 +196,16 @@ class SourceHint:
 
     id: str
     kind: SourceKind
+    phrases: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+
+
+@dataclass(frozen=True)
+class Region:
+    """A Tencent Cloud region and how users name it (regions.yaml)."""
+
+    id: str
+    name: Text
     phrases: tuple[str, ...]
     sources: tuple[SourceRef, ...]
 
@@ -278,6 +305,7 @@ class Vocabulary:
     commands: Mapping[str, CommandDef]
     pastes: Mapping[str, Text]
     ranking: Ranking
+    regions: Mapping[str, Region]
 
     def label(self, key: str) -> Text:
         """A label (see :data:`LABEL_KEYS`)."""

@@ -1,4 +1,4 @@
-"""Rule engine: port verdicts, security-group and iptables evaluation, deletion diagnosis.
+"""Rule engine: port verdicts, network-ACL, security-group and iptables evaluation, deletion diagnosis.
 
 Rules are data validated at load time (:class:`RuleValidationError` names every bad
 field); every decision carries what decided it and a reason in plain words. docs/rules.md
@@ -21,7 +21,7 @@ directly from :class:`Chain`, :class:`IptablesRule` and :class:`Condition`.
 
 from rules.addresses import AddressSet
 from rules.decisions import Blocker, DeletionDiagnosis, FlowDecision, Hop, PortVerdict
-from rules.deletion import RECYCLE_BIN_STATES, diagnose_deletion, parse_instances
+from rules.deletion import RECYCLE_BIN_STATES, BoundInstance, diagnose_deletion, parse_instances
 from rules.engine import RuleEngine
 from rules.errors import Problem, RuleDataError, RuleError, RuleValidationError, UndecidedError
 from rules.evaluator import GroupDecision, evaluate_groups
@@ -31,6 +31,7 @@ from rules.groups import parse_security_groups
 from rules.iptables import Chain, Condition, IptablesRule, IptablesRuleset, parse_iptables_save
 from rules.iptables_eval import IptablesDecision, evaluate_iptables
 from rules.lookups import Lookups, parse_lookups
+from rules.network_acl import NetworkAcl, NetworkAclDecision, evaluate_network_acl, parse_network_acl
 from rules.policies import Policy, SecurityGroup
 from rules.ports import PortAdvisor
 from rules.request import MAX_GROUPS, MAX_IPTABLES_CHARS, EvaluateInput, parse_evaluate_body
@@ -41,6 +42,7 @@ __all__ = [
     "RECYCLE_BIN_STATES",
     "AddressSet",
     "Blocker",
+    "BoundInstance",
     "Chain",
     "Condition",
     "DeletionDiagnosis",
@@ -54,6 +56,8 @@ __all__ = [
     "IptablesRule",
     "IptablesRuleset",
     "Lookups",
+    "NetworkAcl",
+    "NetworkAclDecision",
     "Policy",
     "PortAdvisor",
     "PortVerdict",
@@ -67,6 +71,7 @@ __all__ = [
     "diagnose_deletion",
     "evaluate_groups",
     "evaluate_iptables",
+    "evaluate_network_acl",
     "load_references",
     "parse_direction",
     "parse_evaluate_body",
@@ -74,5 +79,6 @@ __all__ = [
     "parse_instances",
     "parse_iptables_save",
     "parse_lookups",
+    "parse_network_acl",
     "parse_security_groups",
 ]

@@ -8,7 +8,10 @@ does so at start). Methods taking raw JSON (:meth:`RuleEngine.evaluate_body`, th
 never raises on validated input.
 
 The traffic path is the FAQ's: ingress passes the security group, then iptables;
-egress passes iptables, then the security group. Upstream of both, the carrier
+egress passes iptables, then the security group. When the subnet's network ACL is
+given it comes first inbound and last outbound (it filters at the subnet's edge,
+statelessly: the request and its replies must both pass, :mod:`rules.network_acl`).
+Upstream of all of them, the carrier
 intercepts some ports and TCP 25 outbound is restricted by default; those verdicts
 concern Internet traffic, so they are applied unless the remote address is internal
 (private/VPC, loopback, link-local, shared 100.64.0.0/10), where they are only noted.
@@ -18,7 +21,7 @@ explanation (:mod:`rules.readings`, docs/rules.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from knowledge import KnowledgeBase
 from rules import readings
@@ -33,6 +36,7 @@ from rules.groups import parse_security_groups
 from rules.iptables import IptablesRuleset
 from rules.iptables_eval import IptablesDecision, evaluate_iptables
 from rules.lookups import Lookups
+from rules.network_acl import NetworkAcl, NetworkAclDecision, evaluate_network_acl
 from rules.policies import Direction, SecurityGroup
 from rules.ports import PortAdvisor
 from rules.request import parse_evaluate_body
@@ -76,7 +80,7 @@ class RuleEngine:
             RuleValidationError: any bad or unknown field, located as in the body.
         """
         request = parse_evaluate_body(body)
-        return self.evaluate(request.groups, request.flow, request.lookups, request.iptables)
+        return self.evaluate(request.groups, request.flow, request.lookups, request.iptables, request.network_acl)
 
     def evaluate_request(
         self,
@@ -86,6 +90,7 @@ class RuleEngine:
         address_templates: object = None,
         service_templates: object = None,
         iptables_save: str | None = None,
+        network_acl: object = None,
     ) -> FlowDecision:
         """Validate raw JSON-like input (all of it, reporting every problem) and evaluate.
 
@@ -100,6 +105,7 @@ class RuleEngine:
             "address_templates": address_templates,
             "service_templates": service_templates,
             "iptables_save": iptables_save,
+            "network_acl": network_acl,
         }
         body.update((name, value) for name, value in optional.items() if value is not None)
         return self.evaluate_body(body)
@@ -110,12 +116,14 @@ class RuleEngine:
         flow: Flow,
         lookups: Lookups | None = None,
         iptables: IptablesRuleset | None = None,
+        network_acl: NetworkAcl | None = None,
     ) -> FlowDecision:
-        """End-to-end decision for ``flow``: security groups, iptables, upstream."""
+        """End-to-end decision for ``flow``: network ACL, security groups, iptables, upstream."""
         group = evaluate_groups(groups, flow, lookups)
         table = evaluate_iptables(iptables, flow) if iptables is not None else None
+        acl = evaluate_network_acl(network_acl, flow) if network_acl is not None else None
         verdict, applies = self._upstream(flow)
-        hops, passes = _hops(flow.direction, group, table)
+        hops, passes = _hops(flow.direction, group, table, acl)
         reachable, decisive = _reachability(passes, verdict if applies else None)
         hops = tuple(Hop(h.hop, h.action, h.detail, i == decisive) for i, h in enumerate(hops))
         # Hops after the one that stops the traffic are never reached: leave them out of the story.
@@ -132,6 +140,7 @@ class RuleEngine:
             group,
             table,
             self._faq_for(group, hops, decisive, verdict if applies else None),
+            acl,
         )
 
     def is_reachable(self, groups: Sequence[SecurityGroup], flow: Flow, lookups: Lookups | None = None) -> bool:
@@ -143,12 +152,21 @@ class RuleEngine:
         return self.evaluate(groups, flow, lookups).is_reachable()
 
     def deletion_request(
-        self, security_group_id: object, instances: object = None, other_groups: object = None
+        self,
+        security_group_id: object,
+        instances: object = None,
+        other_groups: object = None,
+        *,
+        is_default: bool | None = None,
+        bound_resources: Mapping[str, int] | None = None,
+        referring_groups: Sequence[str] | None = None,
     ) -> DeletionDiagnosis:
         """Validate raw input and diagnose why a group can or cannot be deleted.
 
         Without a group id (``None``) and without instances or other groups, the answer
-        is the list of possible causes, as for a user who has not said which group.
+        is the list of possible causes, as for a user who has not said which group. The
+        keyword arguments are what reading the account adds (see
+        :func:`rules.deletion.diagnose_deletion`); blockers come in the order to clear them.
 
         Raises:
             RuleValidationError: any bad field, located as in the HTTP body.
@@ -165,7 +183,15 @@ class RuleEngine:
             groups = problems.attempt(lambda v, loc: parse_security_groups(v, loc), other_groups, ("other_groups",))
         problems.raise_if_any()
         group_id = "" if unnamed else str(security_group_id).strip()
-        return diagnose_deletion(group_id, parsed_instances, groups, self.references["deletion"])
+        return diagnose_deletion(
+            group_id,
+            parsed_instances,
+            groups,
+            self.references["deletion"],
+            is_default=is_default,
+            bound_resources=bound_resources,
+            referring_groups=referring_groups,
+        )
 
     def _upstream(self, flow: Flow) -> tuple[PortVerdict | None, bool]:
         if flow.protocol not in PORTED or flow.port is None:
@@ -176,7 +202,7 @@ class RuleEngine:
     def _faq_for(
         self, group: GroupDecision, hops: tuple[Hop, ...], decisive: int | None, upstream: PortVerdict | None
     ) -> str:
-        if decisive is not None and hops[decisive].hop == "iptables":
+        if decisive is not None and hops[decisive].hop in ("iptables", "network_acl"):
             return self.references["traffic_path"]
         if upstream is not None and group.action == "ACCEPT" and decisive is None:
             return upstream.faq_id
@@ -186,13 +212,20 @@ class RuleEngine:
 
 
 def _hops(
-    direction: Direction, group: GroupDecision, table: IptablesDecision | None
+    direction: Direction, group: GroupDecision, table: IptablesDecision | None, acl: NetworkAclDecision | None = None
 ) -> tuple[tuple[Hop, ...], tuple[bool | None, ...]]:
-    """The hops in traffic order, and whether each lets the traffic pass (None: cannot tell)."""
+    """The hops in traffic order, and whether each lets the traffic pass (None: cannot tell).
+
+    Ingress: network ACL, security group, iptables; egress the reverse.
+    """
     hops = [(Hop("security_group", group.action, group.explanation, False), _group_passes(group))]
     if table is not None:
         ipt = (Hop("iptables", table.action, table.explanation, False), table.passes)
         hops = [*hops, ipt] if direction == "ingress" else [ipt, *hops]
+    if acl is not None:
+        passes = None if acl.action == "UNKNOWN" else acl.action == "ACCEPT"
+        edge = (Hop("network_acl", acl.action, acl.explanation, False), passes)
+        hops = [edge, *hops] if direction == "ingress" else [*hops, edge]
     return tuple(h for h, _ in hops), tuple(p for _, p in hops)
 
 
@@ -239,4 +272,5 @@ def _conclusion(
         return "So the traffic does not get through, whatever the security group allows."
     hop = hops[decisive]
     verb = f"{hop.action.lower()}s it" if hop.action in ("DROP", "REJECT") else "blocks it (DROP or REJECT)"
-    return f"So the traffic does not get through: {hop.hop.replace('_', ' ')} {verb}."
+    name = "the network ACL" if hop.hop == "network_acl" else hop.hop.replace("_", " ")
+    return f"So the traffic does not get through: {name} {verb}."

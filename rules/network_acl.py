@@ -8,7 +8,9 @@ A network ACL filters traffic in and out of a subnet. What this module assumes, 
   traffic, the destination of outbound traffic) and ``Action`` (ACCEPT or DROP).
   DescribeNetworkAcls returns them as ``IngressEntries`` / ``EgressEntries`` of each
   ``NetworkAcl``; the ``{"NetworkAclEntrySet": {"Ingress", "Egress"}}`` shape of
-  ModifyNetworkAclEntries is accepted too.
+  ModifyNetworkAclEntries is accepted too. Field names are read as the API writes
+  them (a known name in another case is refused, unknown fields are kept and ignored),
+  and both directions must be given: an absent list would silently read as deny-all.
 * **Order.** Entries are read top-down and the first match decides ("rule
   priorities ... from top to bottom", Tencent Cloud's network ACL rule overview,
   https://intl.cloud.tencent.com/document/product/215/31850). When every entry of a
@@ -41,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rules.addresses import IPAddress, IPNetwork, parse_cidr
-from rules.errors import Loc, ProblemCollector, RuleValidationError
+from rules.errors import Loc, Problem, ProblemCollector, RuleValidationError
 from rules.flows import Flow
 from rules.policies import Direction
 from rules.services import PORTED, Service, make_service, parse_rule_protocol
@@ -55,6 +57,10 @@ _KEYS: dict[Direction, tuple[str, ...]] = {
     "egress": ("EgressEntries", "Egress"),
 }
 _NAMES: dict[Direction, str] = {"ingress": "Ingress", "egress": "Egress"}
+# The fields of a NetworkAcl and of a NetworkAclEntry that are read (others are kept and ignored).
+ACL_FIELDS = ("NetworkAclId", "NetworkAclType", "IngressEntries", "EgressEntries", "NetworkAclEntrySet")
+ENTRY_FIELDS = ("Protocol", "Port", "CidrBlock", "Ipv6CidrBlock", "Action", "Description", "Priority")
+MAX_ENTRIES = 500
 _Ranges = tuple[tuple[int, int], ...]
 
 
@@ -171,31 +177,59 @@ def default_entry(direction: Direction) -> AclEntry:
 def parse_network_acl(raw: object, loc: Loc = ("network_acl",)) -> NetworkAcl:
     """Validate an ACL as DescribeNetworkAcls returns it (or its ``NetworkAclEntrySet``).
 
+    Field names are read as Tencent Cloud writes them (``IngressEntries``, ``CidrBlock``);
+    a known name in another case is refused, other fields (``VpcId``, ``SubnetSet``,
+    ``CreatedTime``...) are kept and ignored. Both directions must be given (an empty list
+    when a direction has no entries): an ACL is stateless, so an absent direction would
+    silently read as "deny everything" there.
+
     Raises:
-        RuleValidationError: naming every bad entry field by its location.
+        RuleValidationError: naming every bad field by its location.
     """
-    fields = _lower(raw)
-    if fields is None:
+    if not isinstance(raw, Mapping):
         raise RuleValidationError.single(loc, "expected a network ACL object", "object_expected")
-    entry_set = _lower(fields.get("networkaclentryset"))
-    source = entry_set if entry_set is not None else fields
-    kind_text = fields.get("networkacltype")
-    kind: AclKind = "QUINTUPLE" if isinstance(kind_text, str) and kind_text.strip().upper() == "QUINTUPLE" else "TRIPLE"
-    acl_id = fields.get("networkaclid")
     problems = ProblemCollector()
-    parsed: dict[Direction, tuple[AclEntry, ...]] = {}
+    problems.extend(_spelling_problems(raw, ACL_FIELDS, loc))
+    entry_set = raw.get("NetworkAclEntrySet")
+    source: Mapping[str, Any] = raw
+    source_loc = loc
+    if entry_set is not None:
+        if not isinstance(entry_set, Mapping):
+            raise RuleValidationError.single(
+                (*loc, "NetworkAclEntrySet"), "expected an object with Ingress and Egress", "object_expected"
+            )
+        problems.extend(_spelling_problems(entry_set, ("Ingress", "Egress"), (*loc, "NetworkAclEntrySet")))
+        source, source_loc = entry_set, (*loc, "NetworkAclEntrySet")
+    kind_text = raw.get("NetworkAclType")
+    kind: AclKind = "QUINTUPLE" if isinstance(kind_text, str) and kind_text.strip().upper() == "QUINTUPLE" else "TRIPLE"
+    acl_id = raw.get("NetworkAclId")
+    if acl_id is not None and not isinstance(acl_id, str):
+        problems.add((*loc, "NetworkAclId"), "NetworkAclId must be an id such as acl-1a2b3c4d", "id_invalid")
+    parsed: dict[Direction, tuple[AclEntry, ...]] = {"ingress": (), "egress": ()}
     for direction, keys in _KEYS.items():
-        key = next((k for k in keys if k.lower() in source), keys[0])
-        items = source.get(key.lower())
-        if items is None:
-            items = []
+        key = keys[1] if entry_set is not None else keys[0]
+        if key not in source:
+            if kind == "TRIPLE":
+                problems.add(
+                    (*source_loc, key),
+                    f"missing {key}: give the {_NAMES[direction]} entries (an empty list when there are none); "
+                    "a network ACL is stateless, so both directions decide a connection",
+                    "missing",
+                )
+            continue
+        items = source[key]
         if not isinstance(items, list):
-            problems.add((*loc, key), f"{key} must be a list of ACL entries", "list_expected")
+            problems.add((*source_loc, key), f"{key} must be a list of ACL entries", "list_expected")
+            continue
+        if len(items) > MAX_ENTRIES:
+            problems.add(
+                (*source_loc, key), f"{len(items)} entries; at most {MAX_ENTRIES} per direction are read", "too_long"
+            )
             continue
         entries = []
         for i, item in enumerate(items):
             try:
-                entries.append(parse_acl_entry(item, direction, i, (*loc, key, i)))
+                entries.append(parse_acl_entry(item, direction, i, (*source_loc, key, i)))
             except RuleValidationError as e:
                 problems.extend(e.problems)
         parsed[direction] = _in_priority_order(entries)
@@ -205,39 +239,60 @@ def parse_network_acl(raw: object, loc: Loc = ("network_acl",)) -> NetworkAcl:
 
 
 def parse_acl_entry(raw: object, direction: Direction, index: int, loc: Loc) -> AclEntry:
-    """Validate one ``NetworkAclEntry``.
+    """Validate one ``NetworkAclEntry`` (field names as Tencent Cloud writes them).
 
     Raises:
         RuleValidationError: listing every bad field with its location.
     """
-    fields = _lower(raw)
-    if fields is None or not isinstance(raw, Mapping):
+    if not isinstance(raw, Mapping):
         raise RuleValidationError.single(loc, "expected an ACL entry object", "object_expected")
     problems = ProblemCollector()
-    action_text = fields.get("action")
+    problems.extend(_spelling_problems(raw, ENTRY_FIELDS, loc))
+    action_text = raw.get("Action")
     text = action_text.strip().upper() if isinstance(action_text, str) else None
     action: EntryAction | None = "ACCEPT" if text == "ACCEPT" else "DROP" if text == "DROP" else None
     if action is None:
         problems.add((*loc, "Action"), f"Action must be ACCEPT or DROP, got {action_text!r}", "action_invalid")
-    service = problems.attempt(_service, fields, loc)
-    network = problems.attempt(_network, fields, loc)
+    priority = raw.get("Priority")
+    if priority is not None and (type(priority) is not int or priority < 0):
+        problems.add(
+            (*loc, "Priority"), f"Priority must be a whole number 0 or more, got {priority!r}", "index_invalid"
+        )
+    service = problems.attempt(_service, raw, loc)
+    network = problems.attempt(_network, raw, loc)
     problems.raise_if_any()
     assert service is not None and network is not None and action is not None
     return AclEntry(direction, index, service, network, action, dict(raw))
 
 
+def _spelling_problems(raw: Mapping[Any, Any], known: Sequence[str], loc: Loc) -> list[Problem]:
+    by_lower = {name.lower(): name for name in known}
+    found = []
+    for key in raw:
+        name = by_lower.get(str(key).lower())
+        if name is not None and name != key:
+            found.append(
+                Problem(
+                    (*loc, str(key)),
+                    f"write {name!r}: field names are spelled as Tencent Cloud's API writes them",
+                    "field_spelling",
+                )
+            )
+    return found
+
+
 def _service(raw: object, loc: Loc) -> Service:
     fields = raw if isinstance(raw, Mapping) else {}
-    protocol_text = fields.get("protocol")
+    protocol_text = fields.get("Protocol")
     if protocol_text is None or (isinstance(protocol_text, str) and not protocol_text.strip()):
         raise RuleValidationError.single((*loc, "Protocol"), "missing Protocol; use TCP, UDP, ICMP or ALL", "missing")
     protocol = parse_rule_protocol(protocol_text, (*loc, "Protocol"))
-    return make_service(protocol, fields.get("port"), (*loc, "Port"))
+    return make_service(protocol, fields.get("Port"), (*loc, "Port"))
 
 
 def _network(raw: object, loc: Loc) -> IPNetwork:
     fields = raw if isinstance(raw, Mapping) else {}
-    given = [(name, family) for name, family in (("CidrBlock", 4), ("Ipv6CidrBlock", 6)) if fields.get(name.lower())]
+    given = [(name, family) for name, family in (("CidrBlock", 4), ("Ipv6CidrBlock", 6)) if fields.get(name)]
     if not given:
         raise RuleValidationError.single(
             (*loc, "CidrBlock"), "the entry has no address: give CidrBlock or Ipv6CidrBlock", "missing"
@@ -247,7 +302,7 @@ def _network(raw: object, loc: Loc) -> IPNetwork:
             (*loc, "Ipv6CidrBlock"), "CidrBlock and Ipv6CidrBlock are exclusive; an entry has one", "conflicting_fields"
         )
     name, family = given[0]
-    return parse_cidr(fields[name.lower()], (*loc, name), family)
+    return parse_cidr(fields[name], (*loc, name), family)
 
 
 def _in_priority_order(entries: list[AclEntry]) -> tuple[AclEntry, ...]:
@@ -255,10 +310,6 @@ def _in_priority_order(entries: list[AclEntry]) -> tuple[AclEntry, ...]:
     if entries and all(isinstance(p, int) and not isinstance(p, bool) for p in priorities):
         return tuple(sorted(entries, key=lambda e: int(e.raw["Priority"])))
     return tuple(entries)
-
-
-def _lower(raw: object) -> dict[str, Any] | None:
-    return {str(k).lower(): v for k, v in raw.items()} if isinstance(raw, Mapping) else None
 
 
 def evaluate_network_acl(

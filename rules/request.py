@@ -1,7 +1,9 @@
 """The body of an evaluation request, validated once, as a whole.
 
 ``{"security_groups": [...], "flow": {...}, "group_members": {...}?,
-"address_templates": {...}?, "service_templates": {...}?, "iptables_save": "..."?}``
+"address_templates": {...}?, "service_templates": {...}?, "iptables_save": "..."?,
+"network_acl": {...}?}`` (the subnet's network ACL as DescribeNetworkAcls returns it,
+:mod:`rules.network_acl`)
 
 This envelope is ours, so it is strict: any other field is refused with its name (a
 misspelt ``group_member`` would otherwise silently lose the map). Inside it, Tencent
@@ -18,6 +20,7 @@ from rules.flows import Flow, parse_flow
 from rules.groups import parse_security_groups
 from rules.iptables import IptablesRuleset, parse_iptables_save
 from rules.lookups import Lookups, parse_lookups
+from rules.network_acl import NetworkAcl, parse_network_acl
 from rules.policies import SecurityGroup
 
 EVALUATE_FIELDS = (
@@ -27,6 +30,7 @@ EVALUATE_FIELDS = (
     "address_templates",
     "service_templates",
     "iptables_save",
+    "network_acl",
 )
 REQUIRED_FIELDS = ("security_groups", "flow")
 MAX_GROUPS = 50
@@ -41,6 +45,7 @@ class EvaluateInput:
     flow: Flow
     lookups: Lookups
     iptables: IptablesRuleset | None
+    network_acl: NetworkAcl | None = None
 
 
 def unknown_field(key: object, allowed: tuple[str, ...], loc: Loc) -> Problem:
@@ -82,9 +87,14 @@ def parse_evaluate_body(body: object) -> EvaluateInput:
         (),
     )
     iptables = problems.attempt(_iptables, body.get("iptables_save"), ("iptables_save",))
+    acl = problems.attempt(_acl, body.get("network_acl"), ("network_acl",))
     problems.raise_if_any()
     assert groups is not None and flow is not None and lookups is not None
-    return EvaluateInput(groups, flow, lookups, iptables)
+    return EvaluateInput(groups, flow, lookups, iptables, acl)
+
+
+def _acl(value: object, loc: Loc) -> NetworkAcl | None:
+    return None if value is None else parse_network_acl(value, loc)
 
 
 def _iptables(value: object, loc: Loc) -> IptablesRuleset | None:

@@ -20,6 +20,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import DeflectionDep, DiagnoserDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
 from api.problems import ApiError
 from api.routes.handoffs import ticket_body
+from api.schemas_account import AccountCallBody, AccountCallsResponse, AccountStatusBody
 from api.schemas_deflection import (
     BreakdownResponse,
     CasesResponse,
@@ -294,3 +295,32 @@ def get_ticket(ticket_id: str, store: DeflectionDep) -> TicketResponse:
 @router.post("/tickets/{ticket_id}/close", response_model=TicketResponse, summary="Close a ticket")
 def close_ticket(ticket_id: str, store: DeflectionDep) -> TicketResponse:
     return ticket_body(store.tickets.close(ticket_id))
+
+
+# --- the account ---------------------------------------------------------------------
+
+
+@router.get(
+    "/account-calls",
+    response_model=AccountCallsResponse,
+    summary="Calls made to the read-only Tencent Cloud API, and the key's problems",
+)
+def list_account_calls(
+    store: DeflectionDep,
+    services: ServicesDep,
+    conversation_id: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Only the calls made for this conversation")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AccountCallsResponse:
+    """Every call the app made for a conversation's questions (action, region, the ids asked about,
+    the result code, the RequestId, the duration; a cached answer as ``cached``), newest first, and
+    ``account``: whether the key works and what to fix (the key rejected, a CAM policy missing, the
+    API unreachable). Never a credential."""
+    total, calls = store.account_calls.find(conversation_id, limit, offset)
+    return AccountCallsResponse(
+        account=AccountStatusBody.of(services.account_status(wait=True)),
+        total=total,
+        calls=[AccountCallBody.of(c) for c in calls],
+    )

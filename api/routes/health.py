@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
+from api.schemas_account import AccountStatusBody
 from api.schemas_deflection import RecordsWaitingBody
 from api.services import Services
 from api.strict_json import api_router
@@ -23,7 +24,10 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> JSONResponse:
     """Ready once the index answers. ``records`` says how many turns' events wait in the bots' spools
     (the app or its database could not take them yet) and how many batches were set aside, as the
-    brokers last reported (``as_of``); null while the database is unavailable or not read yet."""
+    brokers last reported (``as_of``); null while the database is unavailable or not read yet.
+    ``account`` says whether the Tencent Cloud account can be read: ``off`` (no key), ``configured``
+    or ``unavailable`` with the reason (the key rejected, the API unreachable) and the problems
+    the latest calls met (a missing CAM policy...); no secret, and no call is made to find out."""
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
         return JSONResponse(status_code=503, content={"status": "starting"})
@@ -36,6 +40,7 @@ def readyz(request: Request) -> JSONResponse:
             # Answers and rules do not need it: a database that is down leaves the app ready.
             "database": "ready" if services.store.ready else "unavailable, retrying",
             "records": _records(services),
+            "account": _account(services),
         }
     )
 
@@ -46,3 +51,8 @@ def _records(services: Services) -> dict[str, Any] | None:
         return None
     waiting = services.store.store.recorder.health.cached_waiting()
     return RecordsWaitingBody.of(waiting).model_dump() if waiting is not None else None
+
+
+def _account(services: Services) -> dict[str, Any]:
+    status = AccountStatusBody.of(services.account_status())
+    return status.model_dump(mode="json", include={"state", "region", "endpoint", "reason", "problems", "last_ok_at"})

@@ -1,13 +1,18 @@
-"""Security groups: evaluate a flow against their rules, and diagnose why one cannot be deleted."""
+"""Security groups: evaluate a flow against their rules, and diagnose why one cannot be deleted
+(from what the request gives, or read from the account when it is configured)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 
-from api.deps import RuleEngineDep
+from account import AccountError, CallLog, PermissionDeniedError, ResourceNotFoundError, problem_kind
+from api.deps import RuleEngineDep, ServicesDep
+from api.problems import ApiError
 from api.rule_errors import located
+from api.schemas_account import AccountCallBody, AccountErrorBody, AccountReadBody, call_record, utc
 from api.schemas_rules import (
     EVALUATE_REQUEST_SCHEMA,
     DeletionCheckRequest,
@@ -16,8 +21,11 @@ from api.schemas_rules import (
     ValidationErrorBody,
     decode_evaluate_body,
 )
+from api.services import Services
 from api.strict_json import api_router
+from rules import RuleEngine, RuleValidationError
 
+log = logging.getLogger("helpdesk")
 router = api_router(prefix="/v1/security-groups", tags=["security groups"])
 
 _EVALUATE_BODY = {
@@ -51,11 +59,96 @@ async def evaluate(request: Request, engine: RuleEngineDep) -> EvaluateResponse:
     return EvaluateResponse.of(decision)
 
 
-@router.post("/deletion-check", response_model=DeletionCheckResponse, summary="Why can't this group be deleted?")
-def deletion_check(body: DeletionCheckRequest, engine: RuleEngineDep) -> DeletionCheckResponse:
-    """Instances still bound (also in the recycle bin: state SHUTDOWN) and rules of other
-    groups that reference it. Omitted ``instances``/``other_groups`` are reported as
-    unchecked; with neither, ``deletable`` is null and ``reasons`` lists every possible cause."""
+@router.post(
+    "/deletion-check",
+    response_model=DeletionCheckResponse,
+    summary="Why can't this group be deleted?",
+    responses=_INVALID,
+)
+def deletion_check(body: DeletionCheckRequest, engine: RuleEngineDep, services: ServicesDep) -> DeletionCheckResponse:
+    """Instances still bound (also in the recycle bin: state SHUTDOWN, or isolated), rules of other
+    groups that reference it, and, read from the account, other resources bound to it (CLB, CDB,
+    ENI...) and whether it is the default group; blockers come in the order to clear them.
+
+    With the account configured (TENCENTCLOUD_*), a group id and neither ``instances`` nor
+    ``other_groups``, the answer is read from the account (in ``region``, else a region named in
+    ``text``, else TENCENTCLOUD_REGION) and ``account`` says what was read, when, and every call
+    made (recorded with ``conversation_id``). When the account cannot be read, ``account.error``
+    says why (the key, a missing CAM policy, throttling, the API down, an unknown id) and the
+    answer lists the possible causes, as without the account. Otherwise omitted
+    ``instances``/``other_groups`` are reported as unchecked; with neither, ``deletable`` is null
+    and ``reasons`` lists every possible cause."""
+    group_id = body.security_group_id.strip() if body.security_group_id else None
+    if group_id and body.instances is None and body.other_groups is None and services.account.configured:
+        return _from_account(group_id, body, engine, services)
     with located("body"):
         diagnosis = engine.deletion_request(body.security_group_id, body.instances, body.other_groups)
     return DeletionCheckResponse.of(diagnosis)
+
+
+def _region(body: DeletionCheckRequest, services: Services) -> str | None:
+    if body.region is not None:
+        region = services.region_named(body.region)
+        if region is None:
+            known = ", ".join(sorted(services.diagnoser.vocab.regions))
+            raise ApiError.of(
+                422,
+                f"{body.region!r} is not a region id or name I know; use one of {known}",
+                "region_invalid",
+                loc=("body", "region"),
+            )
+        return region
+    return services.diagnoser.region_in(body.text) if body.text else None
+
+
+def _from_account(
+    group_id: str, body: DeletionCheckRequest, engine: RuleEngine, services: Services
+) -> DeletionCheckResponse:
+    region = _region(body, services)
+    calls = CallLog()
+    try:
+        facts = services.account.read_deletion(group_id, region, calls)
+    except AccountError as e:
+        services.record_account_calls(calls.calls, body.conversation_id, "deletion_check")
+        return _unavailable(group_id, e, region or services.account.region or "", calls, body, engine)
+    services.record_account_calls(calls.calls, body.conversation_id, "deletion_check")
+    notes = list(facts.notes)
+    given = facts.engine_input()
+    try:
+        diagnosis = engine.deletion_request(group_id, **given)
+    except RuleValidationError as e:  # a referring group's rules the engine cannot read: name the group only
+        log.warning("rules of the groups referring to %s not readable: %s", group_id, e)
+        notes.append("the rules of the groups that refer to it could not be read; they are named without them")
+        diagnosis = engine.deletion_request(group_id, **{**given, "other_groups": []})
+    reading = AccountReadBody(
+        read=True,
+        region=facts.region,
+        summary=facts.summary,
+        read_at=utc(facts.read.at),
+        calls=[AccountCallBody.of(call_record(c, body.conversation_id, "deletion_check")) for c in calls.calls],
+        notes=notes,
+        error=None,
+    )
+    return DeletionCheckResponse.of(diagnosis, reading)
+
+
+def _unavailable(
+    group_id: str, error: AccountError, region: str, calls: CallLog, body: DeletionCheckRequest, engine: RuleEngine
+) -> DeletionCheckResponse:
+    """The possible causes, and why the account could not be read (the user is asked to paste)."""
+    diagnosis = engine.deletion_request(group_id, None, None)
+    reading = AccountReadBody(
+        read=False,
+        region=region,
+        summary=None,
+        read_at=None,
+        calls=[AccountCallBody.of(call_record(c, body.conversation_id, "deletion_check")) for c in calls.calls],
+        notes=[],
+        error=AccountErrorBody(
+            kind=problem_kind(error),
+            message=error.user_message,
+            policy=(error.policy or None) if isinstance(error, PermissionDeniedError) else None,
+            resource_id=(error.resource_id or group_id) if isinstance(error, ResourceNotFoundError) else None,
+        ),
+    )
+    return DeletionCheckResponse.of(diagnosis, reading)

@@ -81,6 +81,7 @@ class FakeCloud:
     seen: list[Seen] = field(default_factory=list)
     exchanges: list[Exchange] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
+    _thread: threading.Thread | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -96,6 +97,25 @@ class FakeCloud:
     @contextmanager
     def running(self) -> Iterator[FakeCloud]:
         """Serve on a free loopback port until the block ends."""
+        self._start(0)
+        try:
+            yield self
+        finally:
+            self._stop()
+
+    @contextmanager
+    def down(self) -> Iterator[None]:
+        """The API gone for the block (nothing listens on its port: connections are refused),
+        then serving again on the same port, where the app under test still calls it."""
+        assert self._server is not None, "start the fake first"
+        port = self._server.server_address[1]
+        self._stop()
+        try:
+            yield
+        finally:
+            self._start(port)
+
+    def _start(self, port: int) -> None:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -105,19 +125,19 @@ class FakeCloud:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
-        thread = threading.Thread(
+        self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-tencent-cloud", daemon=True
         )
-        thread.start()
-        try:
-            yield self
-        finally:
-            self._server.shutdown()
-            self._server.server_close()
-            thread.join(timeout=5)
-            self._server = None
+        self._thread.start()
+
+    def _stop(self) -> None:
+        assert self._server is not None and self._thread is not None
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self._server, self._thread = None, None
 
     def actions(self) -> list[str]:
         """The actions received, in order."""

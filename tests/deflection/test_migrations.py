@@ -16,6 +16,7 @@ from deflection.models import Base, Conversation, Turn
 from tests.deflection.events import Conversation as Convo
 
 AT = datetime(2025, 11, 29, 8, 0, 0)
+HEAD = "0004"  # the latest revision (0004 adds account_calls: tests/deflection/test_account_calls.py)
 NEW_COLUMNS = {
     "conversations": {"case_started_at", "case_cause", "case_handed_off", "case_ticket_id", "case_ended"},
     "turns": {"cause"},
@@ -59,11 +60,11 @@ def write_0002_records(engine: Engine) -> None:
 def test_an_empty_database_migrates_to_the_models(database_url: str) -> None:
     engine = make_engine(database_url)
     try:
-        assert upgrade(engine) == "0003"
+        assert upgrade(engine) == HEAD
         for table, new in NEW_COLUMNS.items():
             assert new <= columns(engine, table)
         assert agrees_with_the_models(engine)
-        assert upgrade(engine) == "0003"  # a second run changes nothing
+        assert upgrade(engine) == HEAD  # a second run changes nothing
     finally:
         engine.dispose()
 
@@ -74,7 +75,7 @@ def test_a_database_at_0002_keeps_its_records(database_url: str) -> None:
         assert upgrade(engine, "0002") == "0002"
         assert not NEW_COLUMNS["turns"] & columns(engine, "turns")
         write_0002_records(engine)
-        assert upgrade(engine) == "0003"
+        assert upgrade(engine) == HEAD
         assert agrees_with_the_models(engine)
     finally:
         engine.dispose()
@@ -114,7 +115,7 @@ def test_0003_goes_back_to_0002_and_up_again(database_url: str) -> None:
             command.downgrade(config, "0002")
         for table, new in NEW_COLUMNS.items():
             assert not new & columns(engine, table), table
-        assert upgrade(engine) == "0003"
+        assert upgrade(engine) == HEAD
         assert agrees_with_the_models(engine)
         with engine.connect() as conn:
             tickets = Table("tickets", MetaData(), autoload_with=conn)
@@ -128,6 +129,6 @@ def test_every_revision_upgrades_to_head(database_url: str, revision: str) -> No
     engine = make_engine(database_url)
     try:
         assert upgrade(engine, revision) == revision
-        assert upgrade(engine) == "0003"
+        assert upgrade(engine) == HEAD
     finally:
         engine.dispose()

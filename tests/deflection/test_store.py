@@ -79,14 +79,14 @@ def test_migrations_create_the_models_tables_from_empty(store: DeflectionStore) 
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    assert store.revision == "0003"
+    assert store.revision == "0004"
     tables = set(inspect(store.engine).get_table_names())
     assert {"turns", "conversations", "feedback", "tickets", "ticket_deliveries", "suggestions"} <= tables
     assert {"refused_events", "spool_reports"} <= tables
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == [], "the migrations and deflection/models.py disagree; write a migration"
-    assert upgrade(store.engine) == "0003"  # a second run changes nothing
+    assert upgrade(store.engine) == "0004"  # a second run changes nothing
 
 
 # --- recording -------------------------------------------------------------------------

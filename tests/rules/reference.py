@@ -61,6 +61,23 @@ iptables (iptables(8), iptables-extensions(8))
 * The iptables text does not say which address family it is for; an address test never matches an
   address of the other family, and rules without address tests apply to both.
 
+Network ACLs (Tencent Cloud's network ACL rule overview, DescribeNetworkAcls)
+----------------------------------------------------------------------------
+* A subnet's ACL has inbound entries (``IngressEntries``) and outbound entries (``EgressEntries``), or the
+  ``NetworkAclEntrySet`` {Ingress, Egress} of ModifyNetworkAclEntries. An entry has ``Protocol`` (TCP, UDP,
+  ICMP, ALL), ``Port`` (ALL, a port, a range, a comma list; only for TCP and UDP), one of ``CidrBlock`` /
+  ``Ipv6CidrBlock`` (the remote end) and ``Action`` ACCEPT or DROP.
+* Entries are read from the top and the first that matches decides; when every entry of a direction has a
+  ``Priority`` they are read by Priority. After the entries a fixed default rule denies everything.
+* An ACL is stateless: a connection passes only when its request is allowed in the flow's direction and its
+  replies in the other direction. The request goes to the flow's port; the replies go to the client's
+  source port, which the question does not give: per the project's documented reading (docs/rules.md),
+  any port from 1024 to 65535. The replies pass when every such port is accepted, are dropped when every
+  such port is dropped, and are unknown otherwise. Which entry decides: the first one (in reading order)
+  that decides any of the ports.
+* An ICMP entry matches ICMP only, not ICMPv6; an IPv4 block never matches an IPv6 address.
+* A quintuple ACL's entries are not part of DescribeNetworkAcls: without entries, unknown.
+
 Documents used (found through the search tool; read to learn, nothing copied):
 * CreateSecurityGroupPolicies: https://www.tencentcloud.com/document/product/215/15807 and
   https://cloud.tencent.com.cn/document/api/215/15807
@@ -105,6 +122,8 @@ class RefResult:
     sg_decided_by: tuple[str, int] | None
     iptables_action: str | None  # "ACCEPT" | "DROP" | "REJECT" | "UNKNOWN" | None
     iptables_decided_line: int | None
+    acl_action: str | None = None  # "ACCEPT" | "DROP" | "UNKNOWN" | None (no ACL given)
+    acl_decided_by: tuple[str, int | None] | None = None  # (direction, position given; None: the default rule)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -693,6 +712,90 @@ def evaluate_iptables(text: str, flow: Mapping[str, Any]) -> tuple[str, int | No
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Network ACL
+# ---------------------------------------------------------------------------------------------------------
+
+EPHEMERAL_PORTS = range(1024, 65536)
+OTHER_DIRECTION = {"ingress": "egress", "egress": "ingress"}
+
+
+@dataclass(frozen=True)
+class AclEntryRef:
+    position: int
+    protocol: str  # lower case
+    ports: set[int] | None  # None: every port
+    block: AddressRange
+    action: str
+
+
+def acl_entries(acl: Mapping[str, Any], direction: str) -> list[AclEntryRef] | None:
+    """The entries of one direction in reading order; None when the ACL holds none (quintuple)."""
+    entry_set = acl.get("NetworkAclEntrySet")
+    if entry_set is not None:
+        raw = entry_set.get("Ingress" if direction == "ingress" else "Egress")
+    else:
+        raw = acl.get("IngressEntries" if direction == "ingress" else "EgressEntries")
+    if raw is None:
+        return None
+    entries = []
+    for position, item in enumerate(raw):
+        port_text = item.get("Port")
+        ports = None if port_text in (None, "", "ALL", "all") else tencent_port_set(str(port_text))
+        address = item.get("CidrBlock") or item.get("Ipv6CidrBlock")
+        entries.append(
+            AclEntryRef(position, str(item["Protocol"]).lower(), ports, cidr_range(address), item["Action"].upper())
+        )
+    priorities = [item.get("Priority") for item in raw]
+    if raw and all(isinstance(p, int) and not isinstance(p, bool) for p in priorities):
+        entries = [e for _, e in sorted(zip(priorities, entries, strict=True), key=lambda pair: pair[0])]
+    return entries
+
+
+def acl_leg(
+    entries: list[AclEntryRef], direction: str, flow: Mapping[str, Any], ports: set[int] | None
+) -> tuple[str, Any]:
+    """One direction of the connection: every port decided by its first matching entry, or the default rule."""
+    protocol = flow["protocol"]
+    outcomes: list[tuple[str, tuple[str, int | None]]] = []
+    undecided = set(ports) if ports is not None else None
+    for entry in entries:
+        if entry.protocol not in ("all", protocol) or not address_in_range(flow["remote"], entry.block):
+            continue
+        if undecided is None:  # a protocol without ports: the first match decides
+            outcomes.append((entry.action, (direction, entry.position)))
+            break
+        hit = undecided if entry.ports is None else undecided & entry.ports
+        if hit:
+            outcomes.append((entry.action, (direction, entry.position)))
+            undecided = undecided - hit
+        if not undecided:
+            break
+    else:
+        if undecided is None or undecided:
+            outcomes.append(("DROP", (direction, None)))  # the default rule
+    actions = {action for action, _ in outcomes}
+    return (outcomes[0][0], outcomes[0][1]) if len(actions) == 1 else ("UNKNOWN", None)
+
+
+def evaluate_network_acl(acl: Mapping[str, Any], flow: Mapping[str, Any]) -> tuple[str, Any]:
+    direction = flow["direction"]
+    request_entries = acl_entries(acl, direction)
+    reply_entries = acl_entries(acl, OTHER_DIRECTION[direction])
+    if request_entries is None or reply_entries is None:
+        return "UNKNOWN", None
+    ported = flow["protocol"] in ("tcp", "udp")
+    request = acl_leg(request_entries, direction, flow, {flow["port"]} if ported else None)
+    reply = acl_leg(reply_entries, OTHER_DIRECTION[direction], flow, set(EPHEMERAL_PORTS) if ported else None)
+    if request[0] == "DROP":
+        return request
+    if reply[0] == "DROP":
+        return reply
+    if "UNKNOWN" in (request[0], reply[0]):
+        return "UNKNOWN", None
+    return request
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------------------------------------
 
@@ -703,9 +806,15 @@ def reference_evaluate(request: dict[str, Any]) -> RefResult:
     iptables_line: int | None = None
     if request.get("iptables_save") is not None:
         iptables_action, iptables_line = evaluate_iptables(str(request["iptables_save"]), request["flow"])
+    acl_action: str | None = None
+    acl_decided_by: tuple[str, int | None] | None = None
+    if request.get("network_acl") is not None:
+        acl_action, acl_decided_by = evaluate_network_acl(request["network_acl"], request["flow"])
     return RefResult(
         sg_action=sg_action,
         sg_decided_by=sg_decided_by,
         iptables_action=iptables_action,
         iptables_decided_line=iptables_line,
+        acl_action=acl_action,
+        acl_decided_by=acl_decided_by,
     )

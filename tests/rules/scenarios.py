@@ -257,7 +257,58 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     request: dict[str, Any] = {"security_groups": groups, "flow": flow, **lookup_maps(draw, flow["remote"])}
     if draw(BOOLS):
         request["iptables_save"] = draw(iptables_dumps(flow))
+    if draw(BOOLS):
+        request["network_acl"] = draw(network_acls(flow))
     return request
+
+
+# Reply ports cut the ephemeral range 1024-65535 in several ways (all, part, none of it).
+REPLY_PORTS = ["1024-65535", "32768-65535", "1-1023", "1024-30000", "30001-65535", "1-65535", "ALL"]
+
+
+@st.composite
+def acl_entries(draw: st.DrawFn, flow: dict[str, Any]) -> list[dict[str, Any]]:
+    """Up to 3 entries of one direction, often matching the flow or its replies; Priority on all or none."""
+    family = family_of(flow["remote"])
+    entries = []
+    for _ in range(draw(SMALL[3])):
+        protocol = draw(pick(["TCP", "UDP", "ICMP", "ALL", "all", flow["protocol"].upper(), flow["protocol"].upper()]))
+        if protocol.upper() == "ICMPV6" or protocol.upper() == "GRE":
+            protocol = "ALL"
+        ported = protocol.upper() in ("TCP", "UDP")
+        port = draw(pick([*REPLY_PORTS, port_spec(draw, flow.get("port"))])) if ported else draw(pick(["ALL", ""]))
+        entry_family = draw(pick([family, family, 4 if family == 6 else 6]))
+        anywhere = "0.0.0.0/0" if entry_family == 4 else "::/0"
+        address = anywhere if draw(BOOLS) else block(draw, entry_family, flow["remote"])
+        entry = {
+            "Protocol": protocol,
+            "Port": port,
+            "CidrBlock": address if entry_family == 4 else "",
+            "Ipv6CidrBlock": address if entry_family == 6 else "",
+            "Action": draw(pick(["ACCEPT", "ACCEPT", "DROP", "accept"])),
+            "Description": "",
+        }
+        entries.append(entry)
+    if entries and draw(BOOLS):
+        priorities = draw(st.permutations(list(range(1, len(entries) + 1))))
+        entries = [{**e, "Priority": p} for e, p in zip(entries, priorities, strict=True)]
+    return entries
+
+
+@st.composite
+def network_acls(draw: st.DrawFn, flow: dict[str, Any]) -> dict[str, Any]:
+    """A subnet's ACL as DescribeNetworkAcls returns it, or the NetworkAclEntrySet shape."""
+    ingress, egress = draw(acl_entries(flow)), draw(acl_entries(flow))
+    if draw(SMALL[4]) == 0:
+        return {"NetworkAclEntrySet": {"Ingress": ingress, "Egress": egress}}
+    return {
+        "VpcId": "vpc-test0001",
+        "NetworkAclId": "acl-test0001",
+        "IngressEntries": ingress,
+        "EgressEntries": egress,
+        "NetworkAclType": "TRIPLE",
+        "SubnetSet": [],
+    }
 
 
 def supply(missing: tuple[str, ...], rnd: random.Random) -> dict[str, dict[str, Any]]:

@@ -51,14 +51,31 @@ REFERRER = group("sg-other", ingress=[rule(SecurityGroupId="sg-del")], egress=[r
         ([], [REFERRER], False, ["referenced_by_rule"], ["referenced_by_rule"], "sg-other Ingress rule #0 refers"),
         # Its own rules naming itself do not count.
         ([], [group("sg-del", ingress=[rule(SecurityGroupId="sg-del")])], True, [], [], "Nothing in the input"),
-        # Everything at once, in a fixed order.
+        # Everything at once, in the order to clear them: the rule first, the recycle bin last.
         (
-            [instance("RUNNING", ["sg-del"], "ins-a"), instance("SHUTDOWN", ["sg-del"], "ins-b")],
+            [instance("SHUTDOWN", ["sg-del"], "ins-b"), instance("RUNNING", ["sg-del"], "ins-a")],
             [REFERRER],
             False,
-            ["bound_instance", "recycle_bin_instance", "referenced_by_rule"],
-            ["bound_instance", "recycle_bin", "referenced_by_rule"],
-            "ins-b is in the recycle bin",
+            ["referenced_by_rule", "bound_instance", "recycle_bin_instance"],
+            ["referenced_by_rule", "bound_instance", "recycle_bin"],
+            "Clear them in this order: 1. Delete that rule",
+        ),
+        # An isolated instance is in the recycle bin whatever its state; the reason picks the advice.
+        (
+            [{**instance("STOPPED", ["sg-del"]), "IsolatedSource": "EXPIRE"}],
+            [],
+            False,
+            ["recycle_bin_instance"],
+            ["recycle_bin"],
+            "in the recycle bin because it expired (state STOPPED)",
+        ),
+        (
+            [{**instance("RUNNING", ["sg-del"]), "IsolatedSource": "NOTISOLATED"}],
+            [],
+            False,
+            ["bound_instance"],
+            ["bound_instance"],
+            "ins-1 (RUNNING) is bound",
         ),
     ],
 )
@@ -146,3 +163,47 @@ def test_malformed_input(
     with pytest.raises(RuleValidationError) as caught:
         engine.deletion_request(group_id, instances, others)
     assert caught.value.problems[0].loc == loc and msg_part in caught.value.problems[0].msg
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "kinds", "subjects", "explanation_part"),
+    [
+        # The default group can never be deleted: it comes first, whatever else is found.
+        (
+            {"is_default": True},
+            ["default_group", "bound_instance"],
+            ["sg-del", "ins-1"],
+            "sg-del is the default security group",
+        ),
+        # Other resources bound to it, by type; a zero count is nothing.
+        (
+            {"bound_resources": {"CLB": 2, "CDB": 0}},
+            ["bound_resource", "bound_instance"],
+            ["CLB", "ins-1"],
+            "2 load balancer (CLB) resource(s) are bound to sg-del",
+        ),
+        # A referring group whose rules were not read is still named.
+        (
+            {"referring_groups": ["sg-other", "sg-far"]},
+            ["referenced_by_rule", "referenced_by_rule", "bound_instance"],
+            ["sg-other", "sg-far", "ins-1"],
+            "Rules of sg-far refer to sg-del (its rules were not read)",
+        ),
+    ],
+)
+def test_what_the_account_adds(
+    engine: RuleEngine, kwargs: dict[str, Any], kinds: list[str], subjects: list[str], explanation_part: str
+) -> None:
+    d = engine.deletion_request(
+        "sg-del", [instance("RUNNING", ["sg-del"])], [REFERRER] if "referring_groups" in kwargs else [], **kwargs
+    )
+    assert [b.kind for b in d.blockers] == kinds and [b.subject for b in d.blockers] == subjects
+    assert d.deletable is False and d.unchecked == ()
+    assert explanation_part in d.explanation
+
+
+def test_resources_unchecked_are_said_when_nothing_blocks(engine: RuleEngine) -> None:
+    pasted = engine.deletion_request("sg-del", [], [])
+    assert pasted.deletable is True and "Other resources bound to it" in pasted.explanation
+    read = engine.deletion_request("sg-del", [], [], is_default=False, bound_resources={}, referring_groups=[])
+    assert read.deletable is True and "Other resources" not in read.explanation

@@ -4,7 +4,8 @@ Generated scenarios (tests/rules/scenarios.py) are valid requests of ``POST
 /v1/security-groups/evaluate``: mixed protocols, overlapping port ranges and comma
 lists, IPv4 and IPv6, blocks /0, /1, /31, /32 and host bits set, several groups, DROP
 above ACCEPT, empty lists, egress, address and service templates and template groups,
-group members, and iptables with state matches, user chains, RETURN, LOG and policies.
+group members, iptables with state matches, user chains, RETURN, LOG and policies, and
+the subnet's network ACL (stateless: both legs, the replies over the ephemeral ports).
 Each goes through the route's own entry point (``RuleEngine.evaluate_body``, after a
 JSON round trip) and through ``reference_evaluate``; the verdicts and what decided them
 must agree. A second property: supplying everything ``missing`` lists always decides
@@ -36,11 +37,15 @@ def engine_view(decision: FlowDecision) -> RefResult:
     """The engine's answer in the reference's terms."""
     decided = decision.decided_by
     table = decision.iptables
+    acl = decision.network_acl
+    acl_entry = acl.decided_by if acl is not None else None
     return RefResult(
         sg_action=decision.action,
         sg_decided_by=(decided.group_id, decided.index) if decided is not None else None,
         iptables_action=table.action if table is not None else None,
         iptables_decided_line=table.decided_by.line if table is not None and table.decided_by is not None else None,
+        acl_action=acl.action if acl is not None else None,
+        acl_decided_by=(acl_entry.direction, acl_entry.index) if acl_entry is not None else None,
     )
 
 
@@ -60,6 +65,16 @@ _THREE_TEMPLATES = _group(
         for t, a in (("ipm-a", "ACCEPT"), ("ipm-b", "DROP"), ("ipm-c", "ACCEPT"))
     )
 )
+
+
+def _acl(ingress: list[dict[str, Any]], egress: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"NetworkAclId": "acl-repro001", "IngressEntries": ingress, "EgressEntries": egress}
+
+
+def _entry(port: str, action: str = "ACCEPT", **extra: Any) -> dict[str, Any]:
+    return {"Protocol": "TCP", "Port": port, "CidrBlock": "0.0.0.0/0", "Action": action, **extra}
+
+
 # Every scenario that ever disagreed, kept: the issue's five first.
 REGRESSIONS: list[dict[str, Any]] = [
     {
@@ -99,6 +114,13 @@ REGRESSIONS: list[dict[str, Any]] = [
         "iptables_save": "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT ! -p all -j DROP\n"
         "-A INPUT -i eth0 -j REJECT\n-A INPUT -j DROP\nCOMMIT\n",
     },
+    # Network ACL: the replies accepted over part of the ephemeral range only (UNKNOWN); Priority orders.
+    {"security_groups": [], "flow": _FLOW, "network_acl": _acl([_entry("80")], [_entry("32768-65535")])},
+    {
+        "security_groups": [],
+        "flow": _FLOW,
+        "network_acl": _acl([_entry("80", Priority=2), _entry("80", "DROP", Priority=1)], [_entry("ALL")]),
+    },
     # An unsettled DROP rule before a DROP rule: DROP, but no line can be named.
     {
         "security_groups": [],
@@ -123,6 +145,8 @@ def test_engine_agrees_with_the_reference(engine: RuleEngine, request: dict[str,
     assert got == reference_evaluate(request), json.dumps(request)
     event(f"security groups: {got.sg_action}{' by a rule' if got.sg_decided_by else ''}")
     event(f"iptables: {got.iptables_action}{' by a rule' if got.iptables_decided_line else ''}")
+    by_entry = got.acl_decided_by is not None and got.acl_decided_by[1] is not None
+    event(f"network ACL: {got.acl_action}{' by an entry' if by_entry else ''}")
 
 
 @settings(QUICK, max_examples=500)
