@@ -15,8 +15,6 @@ COPY contract contract
 COPY evidence evidence
 COPY diagnosis diagnosis
 COPY account account
-# The deflection store's Alembic migrations, found in the working directory at start.
-COPY migrations migrations
 # var/handoff-outbox: hand-offs kept while the database is down (a volume in docker-compose.yml;
 # created here so that the new volume is the helpdesk user's).
 RUN pip install . && useradd --system --uid 10001 helpdesk && mkdir -p /app/var/handoff-outbox \

@@ -21,7 +21,6 @@ _PG_CONNECT_TIMEOUT_S = 5
 
 # Any fixed number: it names the lock that serialises migrations across processes.
 _PG_MIGRATION_LOCK = 73_162_026
-_REPO = Path(__file__).resolve().parents[1]
 
 
 def make_engine(url: str) -> Engine:
@@ -69,11 +68,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def migrations_dir() -> Path:
-    """The Alembic scripts: beside the package in a checkout, else ./migrations (a container's workdir)."""
-    for candidate in (_REPO / "migrations", Path.cwd() / "migrations"):
-        if (candidate / "env.py").exists():
-            return candidate
-    raise StoreUnavailableError("the migrations folder is missing; run from the repository (or copy migrations/)")
+    """The Alembic scripts: shipped inside the package (``deflection/migrations``), so an installed
+    app migrates its database wherever it runs."""
+    folder = Path(__file__).resolve().parent / "migrations"
+    if not (folder / "env.py").exists():
+        raise StoreUnavailableError(
+            f"the migrations are missing from the installed package ({folder}); reinstall cvm-helpdesk"
+        )
+    return folder
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -2,7 +2,7 @@
 
 Times are naive UTC; ``day`` columns are the UTC date of the row, kept so that the
 dashboard groups by an indexed column instead of a per-database date function.
-The migrations in ``migrations/versions`` create exactly these tables; a test checks
+The migrations in ``deflection/migrations/versions`` create exactly these tables; a test checks
 that the two agree.
 """
 
