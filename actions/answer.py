@@ -11,11 +11,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.api_client import ApiRejected, Candidate, EntryText, HelpdeskApi, Language
+from actions.api_client import AnswerResult, ApiRejected, Candidate, EntryText, HelpdeskApi, Language
 from actions.base import HelpdeskAction
 from actions.handoff import FAILURES_BEFORE_HANDOFF, hand_off
 from actions.replies import reply
+from actions.topic import MAX_QUESTION_CHARS
 from actions.tracker_view import entity_values, latest_text
+from contract.api import Declined
+from contract.language import detect_language
 
 # Letters or digits in any script; a message without any is not a question.
 _WORDISH = re.compile(r"[^\W_]", re.UNICODE)
@@ -60,6 +63,27 @@ def send_faq_answer(dispatcher: CollectingDispatcher, lang: Language, entry: Ent
     )
 
 
+def send_declined(dispatcher: CollectingDispatcher, lang: Language, declined: Declined) -> None:
+    """Retrieval declined a question about another provider's cloud: say this desk covers Tencent
+    Cloud, naming the provider as the user wrote it when that is in the reply's language."""
+    provider = declined["provider"]
+    if lang == "zh" and detect_language(declined["matched"]) == "zh":
+        provider = declined["matched"]
+    reply(
+        dispatcher,
+        kind="text",
+        lang=lang,
+        text=messages.text("other_cloud", lang, provider=provider),
+        intent="other_cloud",
+        provider=declined["provider"],
+    )
+
+
+def is_question(text: str) -> bool:
+    """Whether retrieval can be asked: some letters or digits, within what it reads."""
+    return bool(_WORDISH.search(text)) and len(text) <= MAX_QUESTION_CHARS
+
+
 def candidate_buttons(candidates: list[Candidate], lang: Language) -> list[dict[str, str]]:
     buttons = [{"title": c["question"], "payload": "/choose_faq" + json.dumps({"faq_id": c["id"]})} for c in candidates]
     buttons.append({"title": messages.text("human_button", lang), "payload": "/request_human"})
@@ -78,26 +102,43 @@ class ActionAnswer(HelpdeskAction):
         if not _WORDISH.search(question):
             reply(dispatcher, kind="text", lang=lang, text=messages.text("empty_input", lang), intent="empty")
             return []
-        result = await api.answer(question, lang, top_k=3)
-        hit = result.get("answer")
-        if result.get("confident") and hit:
-            send_faq_answer(dispatcher, lang, hit, hit["score"])
-            return [SlotSet("fallback_streak", 0.0)]
+        return await answer_from(dispatcher, tracker, lang, api, await api.answer(question, lang, top_k=3))
 
-        candidates = list(result.get("candidates") or [])
-        key = "fallback_candidates" if candidates else "fallback_none"
-        reply(
-            dispatcher,
-            kind="fallback",
-            lang=lang,
-            text=messages.text(key, lang),
-            buttons=candidate_buttons(candidates, lang) if candidates else None,
-            candidates=candidates,
-        )
-        streak = float(tracker.get_slot("fallback_streak") or 0) + 1
-        if streak >= FAILURES_BEFORE_HANDOFF:
-            return await hand_off(dispatcher, tracker, lang, api, "repeated_failure", candidates)
-        return [SlotSet("fallback_streak", streak)]
+
+async def answer_from(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    lang: Language,
+    api: HelpdeskApi,
+    result: AnswerResult,
+    fallback_key: str | None = None,
+) -> list[dict[str, Any]]:
+    """Reply with what retrieval found: a decline (another provider's cloud), the confident
+    answer, or its candidates ("did you mean", ``fallback_key`` wording them); the second
+    unsure answer in a row brings in a human."""
+    declined = result.get("declined")
+    if declined:
+        send_declined(dispatcher, lang, declined)
+        return []
+    hit = result.get("answer")
+    if result.get("confident") and hit:
+        send_faq_answer(dispatcher, lang, hit, hit["score"])
+        return [SlotSet("fallback_streak", 0.0)]
+
+    candidates = list(result.get("candidates") or [])
+    key = (fallback_key or "fallback_candidates") if candidates else "fallback_none"
+    reply(
+        dispatcher,
+        kind="fallback",
+        lang=lang,
+        text=messages.text(key, lang),
+        buttons=candidate_buttons(candidates, lang) if candidates else None,
+        candidates=candidates,
+    )
+    streak = float(tracker.get_slot("fallback_streak") or 0) + 1
+    if streak >= FAILURES_BEFORE_HANDOFF:
+        return await hand_off(dispatcher, tracker, lang, api, "repeated_failure", candidates)
+    return [SlotSet("fallback_streak", streak)]
 
 
 class ActionShowFaq(HelpdeskAction):

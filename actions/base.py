@@ -16,6 +16,7 @@ from actions.api_client import ApiRejected, HelpdeskApi, HelpdeskApiError, Langu
 from actions.language import reply_language
 from actions.replies import reply
 from actions.tracker_view import latest_text
+from contract.language import LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,11 @@ class HelpdeskAction(Action, metaclass=ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        lang = reply_language(latest_text(tracker), tracker.get_slot("language"))
+        # The language the user asked for ("能用中文吗") wins; else the message's, else the conversation's.
+        preferred = tracker.get_slot("language_preference")
+        lang = (
+            preferred if preferred in LANGUAGES else reply_language(latest_text(tracker), tracker.get_slot("language"))
+        )
         events: list[dict[str, Any]] = [SlotSet("language", lang)]
         try:
             events += await self.respond(dispatcher, tracker, lang, HelpdeskApi.from_env())

@@ -95,3 +95,36 @@ class ActionHandoff(HelpdeskAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, api: HelpdeskApi
     ) -> list[dict[str, Any]]:
         return await hand_off(dispatcher, tracker, lang, api, "user_request")
+
+
+# A frustrated message that also asks for a human ("烦死了 给我转人工") is that request when the
+# NLU gives request_human at least this much.
+ASKS_FOR_HUMAN = 0.25
+
+
+def asks_for_human(tracker: Tracker) -> bool:
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    return any(r.get("name") == "request_human" and r.get("confidence", 0) >= ASKS_FOR_HUMAN for r in ranking)
+
+
+class ActionOfferHuman(HelpdeskAction):
+    """The user is frustrated ("都试过了 还是不行 烦死了"): offer a human with a button, saying
+    that the case being worked (if any) goes with it; hand off when they ask for one too."""
+
+    action_name = "action_offer_human"
+
+    async def respond(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, api: HelpdeskApi
+    ) -> list[dict[str, Any]]:
+        if asks_for_human(tracker):
+            return await hand_off(dispatcher, tracker, lang, api, "user_request")
+        key = "offer_human_with_case" if kept_case(tracker) is not None else "offer_human"
+        reply(
+            dispatcher,
+            kind="text",
+            lang=lang,
+            text=messages.text(key, lang),
+            buttons=[{"title": messages.text("human_button", lang), "payload": "/request_human"}],
+            intent="offer_human",
+        )
+        return []

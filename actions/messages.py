@@ -40,8 +40,14 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "You're welcome, glad it helped! Ask me anything else any time.",
     },
     "sorry_not_helpful": {
-        "zh": "抱歉没能帮上忙。您可以换个说法再问一次，或者说“转人工”让同事来处理。",
-        "en": 'Sorry that didn\'t help. You can rephrase your question, or say "human" and a colleague will take over.',
+        "zh": (
+            "抱歉没能帮上忙。您可以换个说法再问一次，或者告诉我哪个端口或服务连不上，我来一步步排查；"
+            "也可以说“转人工”让同事来处理。"
+        ),
+        "en": (
+            "Sorry that didn't help. You can rephrase your question, or tell me which port or service fails and "
+            'I\'ll work through it with you; or say "human" and a colleague will take over.'
+        ),
     },
     "decline": {
         "zh": "抱歉，这个问题超出了我能回答的范围。\n" + _HELP["zh"],
@@ -163,6 +169,45 @@ TEXTS: dict[str, dict[Language, str]] = {
     "reason_referenced_by_rule": {
         "zh": "其他安全组的规则引用了该安全组，请先删除这些规则",
         "en": "a rule in another security group references it: remove those rules first",
+    },
+    # Retrieval declined a question about another provider's cloud (its name from the app).
+    "other_cloud": {
+        "zh": (
+            "抱歉，这里只解答腾讯云云服务器（CVM）端口与安全组的问题，{provider}的安全组和防火墙请查阅{provider}"
+            "的官方文档或联系其客服。\n如果您的服务器在腾讯云上，请直接告诉我哪里连不上，我来帮您一步步排查。"
+        ),
+        "en": (
+            "Sorry, this desk covers Tencent Cloud only (CVM ports and security groups), so I can't advise on "
+            "{provider}: please see {provider}'s own documentation or support.\nIf your server is on Tencent Cloud, "
+            "tell me what fails and I'll work through it with you."
+        ),
+    },
+    # The user asked for the other language: it is kept until they ask again.
+    "language_switched": {
+        "zh": "好的，接下来我用中文回答。",
+        "en": "Sure, I'll answer in English from now on.",
+    },
+    # Frustration: a human is offered (a button), the case goes with them.
+    "offer_human": {
+        "zh": "抱歉让您折腾了这么久。需要的话我可以请人工客服来帮您：点“转人工”或直接说“转人工”即可。",
+        "en": 'Sorry this is taking so long. If you like, I can bring in a human colleague: press "Talk to a human" '
+        'or just say "human".',
+    },
+    "offer_human_with_case": {
+        "zh": (
+            "抱歉让您折腾了这么久。需要的话我可以请人工客服来帮您：点“转人工”或直接说“转人工”，"
+            "这次排查的记录（问题、您贴的内容、已做的检查）会一起转过去，不用重复描述。也可以继续：把上面要的内容贴给我。"
+        ),
+        "en": (
+            'Sorry this is taking so long. If you like, I can bring in a human colleague: press "Talk to a human" '
+            'or just say "human", and this case (the problem, what you pasted, the checks made) goes with it, so '
+            "you won't need to explain again. Or we carry on: paste what I asked for above."
+        ),
+    },
+    # A follow-up that retrieval could not settle: entries related to the topic.
+    "follow_up_related": {
+        "zh": "我不确定您具体指哪一点，和刚才的问题相关的有这些：",
+        "en": "I'm not sure which part you mean. These are related to what we were discussing:",
     },
     # Troubleshooting (actions/diagnosis_text.py): the bot's words around the engine's.
     "diag_conclusion": {"zh": "结论：{title}", "en": "Conclusion: {title}"},

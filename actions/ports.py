@@ -9,11 +9,14 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import messages
-from actions.api_client import HelpdeskApi, Language, PortVerdict
+from actions.api_client import HelpdeskApi, HelpdeskApiError, Language, PortVerdict
 from actions.base import HelpdeskAction
+from actions.diagnose import ActionDiagnose
 from actions.ports_input import PROTOCOLS, PortInputError, PortRequest, parse_ports, parse_protocols
 from actions.replies import reply
-from actions.tracker_view import entity_values
+from actions.topic import current_topic
+from actions.tracker_view import entity_values, kept_case, latest_text
+from contract.api import DiagnosedTarget
 
 
 def localized(v: PortVerdict, lang: Language) -> dict[str, Any]:
@@ -41,10 +44,27 @@ def _line(r: dict[str, Any], lang: Language) -> str:
     )
 
 
+async def named_service(api: HelpdeskApi, text: str, lang: Language) -> DiagnosedTarget | None:
+    """The service the message names ("ssh", "远程桌面", "mysql"), with its ports and protocols,
+    as the diagnosis engine reads it (its service table, knowledge/data/troubleshooting/services.yaml);
+    None when it names none, or the app cannot say (then both protocols are checked, as before).
+
+    Asked of ``POST /v1/diagnose`` with no case: stateless, nothing is kept, and the port
+    verdict and a diagnosis of the same words can never disagree on what "ssh" means.
+    """
+    try:
+        target = (await api.diagnose(None, text, lang))["diagnosis"]["target"]
+    except HelpdeskApiError:
+        return None
+    return target if target["service"] else None
+
+
 class ActionPortVerdict(HelpdeskAction):
     """Ports and protocols from this message, else from the previous port question:
     "445 能用吗" -> "那 UDP 呢?" asks about UDP 445; "80 呢" keeps the protocol.
-    No protocol at all means both TCP and UDP.
+    A named service fixes the protocol ("ssh 22": TCP only) and gives the port when none is
+    written ("ssh 能用吗": TCP 22); no protocol at all means both TCP and UDP.
+    A bare port right after the diagnosis asked "which port fails?" answers the diagnosis.
     """
 
     action_name = "action_port_verdict"
@@ -52,13 +72,26 @@ class ActionPortVerdict(HelpdeskAction):
     async def respond(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: Language, api: HelpdeskApi
     ) -> list[dict[str, Any]]:
-        port_values = entity_values(tracker, "port") or list(tracker.get_slot("ports") or [])
-        protocols = parse_protocols(entity_values(tracker, "protocol"))
-        if not protocols and not entity_values(tracker, "protocol"):
+        topic = current_topic(tracker)
+        if topic is not None and topic.asks_for_target() and kept_case(tracker) is not None:
+            return await ActionDiagnose().respond(dispatcher, tracker, lang, api)
+
+        port_values = entity_values(tracker, "port")
+        said = entity_values(tracker, "protocol")
+        protocols = parse_protocols(said)
+        service = None if protocols else await named_service(api, latest_text(tracker), lang)
+        if not port_values and service is not None:
+            port_values = [str(p) for p in service["ports"]]
+        port_values = port_values or list(tracker.get_slot("ports") or [])
+        if not protocols and not said:
             protocols = parse_protocols(list(tracker.get_slot("protocols") or []))
+        # Kept for the next question: what the user said (a service's protocol does not carry to another port).
+        kept = protocols
+        if service is not None:
+            protocols = [p for p in service["protocols"] if p in PROTOCOLS] or protocols
         if not port_values:
             reply(dispatcher, kind="text", lang=lang, text=messages.text("port_which", lang), intent="ask_port")
-            return [SlotSet("protocols", protocols)]
+            return [SlotSet("protocols", kept)]
         try:
             request = PortRequest(parse_ports(port_values), protocols or list(PROTOCOLS))
         except PortInputError as e:
@@ -69,4 +102,4 @@ class ActionPortVerdict(HelpdeskAction):
         results = [localized(v, lang) for v in await api.port_verdicts(request.queries())]
         lines = [messages.text("port_header", lang)] + [_line(r, lang) for r in results]
         reply(dispatcher, kind="port_verdict", lang=lang, text="\n".join(lines), results=results)
-        return [SlotSet("ports", port_values), SlotSet("protocols", protocols)]
+        return [SlotSet("ports", port_values), SlotSet("protocols", kept)]

@@ -64,6 +64,8 @@ TEXT_INTENT_OUTCOMES: Final[dict[TextIntent, str]] = {
     "ask_port": OTHER,
     "ask_case": OTHER,
     "too_long": OTHER,
+    "switch_language": OTHER,
+    "offer_human": OTHER,
 }
 
 POSITIVE_FEEDBACK_INTENT: Final = "feedback_positive"

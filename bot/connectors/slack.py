@@ -12,11 +12,13 @@ Interactivity Request URL (for the buttons). What this adds to Rasa 3.6's ``Slac
 - the url_verification answer is ``{"challenge": ...}`` (Rasa sends a bare JSON string); a
   signed body that is not JSON, or whose fields have the wrong shape, gets 400 naming the
   field (slack_events.py) instead of a server error;
-- the user's text is cleaned in linear time (slack_events.sanitize; Rasa's pattern backtracks);
+- the user's text is cleaned in linear time (slack_events.sanitize; Rasa's pattern backtracks),
+  and read as typed: Slack's ``&amp;``/``&lt;``/``&gt;`` undone and code-block fences dropped,
+  so a paste in a code block reaches the diagnosis as pasted (slack_events.as_typed);
 - replies in a thread for channel mentions and threads, in the conversation itself for DMs;
 - each bot message is one ``chat.postMessage`` rendered from its ``custom`` payload as Block Kit
-  (slack_blocks.py; Rasa would post the payload's keys as API arguments), without the legacy
-  ``as_user``.
+  (slack_blocks.py, a diagnosis by slack_diagnosis.py; Rasa would post the payload's keys as
+  API arguments), without the legacy ``as_user``.
 
 Rasa's own reading of events (which are a user's message, which conversation, which click)
 is used through ``rasa_compat``, the one place that touches Rasa's private names.
@@ -46,7 +48,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from connectors import AbsentChannel, any_set, recent_keys
 from connectors.inbound import BadInput, json_object, json_value, refusal
 from connectors.slack_blocks import render
-from connectors.slack_events import check_event, check_interaction, sanitize
+from connectors.slack_events import as_typed, check_event, check_interaction, sanitize
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +202,7 @@ class SlackInput(RasaSlackInput):
         answered: HTTPResponse = await self.process_message(  # Rasa's SlackInput is untyped
             request,
             on_new_message,
-            text=sanitize(event["text"], metadata["users"]),
+            text=as_typed(sanitize(event["text"], metadata["users"])),
             sender_id=rasa_compat.slack_conversation_id(
                 self, event["user"], metadata["out_channel"], metadata["thread_id"]
             ),

@@ -1,15 +1,19 @@
 """Slack Block Kit for the bot's messages: each reply rendered from its ``custom`` payload.
 
 ``render`` turns one Rasa bot message into ``chat.postMessage`` arguments (one call per 50
-blocks): an FAQ answer as its question, its Markdown as mrkdwn and its source; port
-verdicts as fields; anything else as text and buttons. Slack's control characters are
-escaped, so no text can ping ``<!channel>`` or fake a link.
+blocks): an FAQ answer as its question, its Markdown as mrkdwn and its source (a
+translation says so and links the Chinese original); port verdicts as fields; a diagnosis
+as its conclusion, rule, fix and checks (``slack_diagnosis``); anything else as text and
+buttons. Slack's control characters are escaped, so no text can ping ``<!channel>`` or
+fake a link.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+from connectors.slack_diagnosis import diagnosis_blocks
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -22,6 +26,11 @@ VERDICTS = {
 }
 SOURCE = {"zh": "来源：", "en": "Source: "}
 OPEN_SOURCE = {"zh": "查看原文", "en": "Open the FAQ"}
+TRANSLATED = {
+    "zh": "译自中文常见问题，原文：",
+    "en": ":globe_with_meridians: Translated from the Chinese FAQ. Original (in Chinese): ",
+}
+_URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
 def escape(text: str) -> str:
@@ -99,6 +108,16 @@ def _source(url: str, lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def _translation_note(custom: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """For a curated translation: that it is one, and a link to the Chinese original."""
+    if not custom.get("translated_from"):
+        return []
+    url = str(custom.get("original_url") or custom.get("source_url") or "")
+    original = escape(str(custom.get("original_question") or url))
+    link = f"<{url}|{original}>" if _URL.match(url) else original
+    return [{"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(TRANSLATED[lang] + link, 3000)}]}]
+
+
 def _port_blocks(text: str, results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     blocks = _sections(escape(text.splitlines()[0])) if text else []
     for r in results:
@@ -128,10 +147,13 @@ def render(message: dict[str, Any]) -> list[dict[str, Any]]:
     if kind == "faq_answer":
         blocks = [
             *_sections(f"*{escape(custom.get('question', ''))}*\n{mrkdwn(custom.get('answer_markdown', ''))}"),
+            *_translation_note(custom, lang),
             *_source(custom.get("source_url", ""), lang),
         ]
     elif kind == "port_verdict" and custom.get("results"):
         blocks = _port_blocks(text, custom["results"], lang)
+    elif kind == "diagnosis":
+        blocks = [*diagnosis_blocks(custom, lang), *_buttons(message.get("buttons") or [])]
     else:
         blocks = [*_sections(escape(text)), *_buttons(message.get("buttons") or [])]
         if kind == "delete_diagnosis":

@@ -11,7 +11,10 @@ by every such message. :func:`check_event` and :func:`check_interaction` refuse 
 ``<(?:mailto|https?)://.*?|.*?>`` backtracks without bound: 12,500 characters of
 ``<http://a|`` took 23 s of CPU on Rasa's event loop, before any size limit applies. Ours
 does the same (drops the bot's own mentions, turns ``<url|label>`` into ``label``) with
-patterns that cannot backtrack across the text.
+patterns that cannot backtrack across the text. :func:`as_typed` then gives the text as the
+user typed or pasted it: Slack escapes ``&``, ``<`` and ``>`` in a message's text, and a
+paste is usually wrapped in a code block (three backticks, often glued to its first and
+last line), which the evidence readers would take for part of the output.
 """
 
 from __future__ import annotations
@@ -38,6 +41,17 @@ def sanitize(text: str, user_ids: Iterable[str]) -> str:
         text = re.sub(mention, " ", text)
     text = _LINK.sub(lambda m: m[2].split("|")[0], text)
     return text.strip()
+
+
+_FENCE = re.compile(r"[ \t]*```[ \t]*\n?")
+
+
+def as_typed(text: str) -> str:
+    """Slack's text as the user typed it: its three escapes undone (``&amp;`` last, so "&amp;lt;"
+    stays "&lt;"), and code-block fences turned into line breaks, so a pasted ``iptables -S``
+    output starts and ends on lines of its own."""
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _FENCE.sub("\n", text).strip()
 
 
 def _optional_text(container: Mapping[str, Any], key: str, loc: tuple[str | int, ...]) -> str | None:

@@ -11,6 +11,7 @@ import binascii
 import hashlib
 import hmac
 import os
+import re
 import struct
 import xml.etree.ElementTree as ET
 
@@ -100,9 +101,16 @@ class WeComCrypto:
         return base64.b64encode(encryptor.update(padded) + encryptor.finalize()).decode()
 
 
+_CDATA = re.compile(r"<!\[CDATA\[.*?\]\]>", re.DOTALL)
+
+
 def parse_xml(text: str) -> dict[str, str]:
-    """The children of a flat ``<xml>`` document; refuses DTDs (WeCom never sends them)."""
-    if "<!" in text.replace("<![CDATA[", ""):
+    """The children of a flat ``<xml>`` document; refuses DTDs (WeCom never sends them).
+
+    What a user writes arrives in CDATA sections and may hold ``<!`` ("<!channel>", an HTML
+    comment in a pasted config): only markup outside them is checked.
+    """
+    if "<!" in _CDATA.sub("", text):
         raise MalformedError("XML with a DTD or comment is refused")
     try:
         root = ET.fromstring(text)

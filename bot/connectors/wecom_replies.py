@@ -1,7 +1,9 @@
 """Bot messages as WeCom ``message/send`` bodies, and the numbered choices offered to users.
 
 WeCom has no buttons for an app's messages: buttons become a numbered list, and a reply
-with a number picks that option (``Choices``).
+with a number picks that option (``Choices``). An FAQ answer and port verdicts are
+markdown; an English reader's FAQ answer says it is translated and links the Chinese
+original; a diagnosis is markdown too (``wecom_diagnosis``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+
+from connectors.wecom_diagnosis import diagnosis_markdown, plain
 
 MAX_CONTENT_BYTES = 2048  # message/send: text and markdown content, in UTF-8 bytes
 CHOICE_TTL_S = 1800.0
@@ -39,6 +43,21 @@ VERDICTS = {
 }
 SOURCE = {"zh": "来源", "en": "Source"}
 PICK_HINT = {"zh": "回复数字即可选择。", "en": "Reply with a number to choose."}
+TRANSLATED = {"zh": "译自中文常见问题，原文：", "en": "Translated from the Chinese FAQ. Original (in Chinese): "}
+_URL = re.compile(r"^https?://[^\s()<>\[\]]+$")
+
+
+def _translation_note(custom: dict[str, Any], lang: str) -> str:
+    """For a curated translation: that it is one, and a link to the Chinese original."""
+    if not custom.get("translated_from"):
+        return ""
+    url = str(custom.get("original_url") or custom.get("source_url") or "")
+    original = plain(custom.get("original_question") or url)
+    return f"\n> {TRANSLATED[lang]}" + (f"[{original}]({url})" if _URL.match(url) else original)
+
+
+def _numbered(buttons: list[dict[str, Any]], lang: str) -> list[str]:
+    return [*[f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, 1)], PICK_HINT[lang]]
 
 
 def _flatten_tables(markdown: str) -> str:
@@ -67,7 +86,7 @@ def render(message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
         url = custom.get("source_url", "")
         return _markdown(
             f"**{custom.get('question', '')}**\n{_flatten_tables(custom.get('answer_markdown', ''))}\n"
-            f"> {SOURCE[lang]}：[{url}]({url})"
+            f"> {SOURCE[lang]}：[{url}]({url})" + _translation_note(custom, lang)
         ), []
     if kind == "port_verdict" and custom.get("results"):
         lines = [text.splitlines()[0] if text else ""]
@@ -79,9 +98,12 @@ def render(message: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
                 f'<font color="{color}">{label[lang]}</font>。{r.get("reason", "")}{advice}'
             )
         return _markdown("\n".join(lines)), []
+    if kind == "diagnosis":
+        content = diagnosis_markdown(custom, lang) or plain(text)
+        numbered = [plain(line) for line in _numbered(buttons, lang)] if buttons else []
+        return _markdown("\n".join([content, *numbered])), [b["payload"] for b in buttons]
     if buttons:
-        numbered = [f"{i}. {b.get('title', '')}" for i, b in enumerate(buttons, 1)]
-        return text_bodies("\n".join([text, *numbered, PICK_HINT[lang]])), [b["payload"] for b in buttons]
+        return text_bodies("\n".join([text, *_numbered(buttons, lang)])), [b["payload"] for b in buttons]
     return (text_bodies(text) if text else []), []
 
 

@@ -158,7 +158,8 @@ def test_a_number_alone_keeps_the_conversations_language(monkeypatch: pytest.Mon
         await turn("8443", {"language": "zh"})
 
     app = run_with_app(monkeypatch, scenario)
-    assert app.diagnose_requests == [{"case": None, "text": "8443", "language": "zh"}]
+    # The conversation's id goes with it: the app records any account calls with it.
+    assert app.diagnose_requests == [{"case": None, "text": "8443", "language": "zh", "conversation_id": "user-1"}]
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Runs in the Rasa environment (Python 3.10), where the connectors live: one JSON request per
 stdin line, one JSON answer per stdout line. The tests (app environment, no ``cryptography``)
-use it to call the channels' own crypto and signature code.
+use it to call the channels' own crypto and signature code, and their renderers.
 
     .venv-rasa/bin/python tests/channels/oracle.py   (with bot/ on PYTHONPATH)
 """
@@ -13,8 +13,11 @@ import sys
 from typing import Any
 
 from connectors.slack import SlackInput, slack_request_problem
+from connectors.slack_blocks import render as slack_render
+from connectors.slack_events import as_typed
 from connectors.wecom import WeComInput
 from connectors.wecom_protocol import CallbackError, WeComCrypto
+from connectors.wecom_replies import render as wecom_render
 from rasa.shared.exceptions import InvalidConfigException
 
 
@@ -32,6 +35,13 @@ def run(r: dict[str, Any]) -> Any:
         return crypto.decrypt(r["encrypted"])
     if op == "slack_problem":
         return slack_request_problem(r["secret"], r["timestamp"], r["body"].encode(), r["signature"], r["now"])
+    if op == "slack_as_typed":  # an event's text as the user typed it
+        return as_typed(r["text"])
+    if op == "slack_render":  # a bot message as chat.postMessage arguments
+        return slack_render(r["message"])
+    if op == "wecom_render":  # a bot message as message/send bodies and the numbered choices' payloads
+        bodies, payloads = wecom_render(r["message"])
+        return {"bodies": bodies, "payloads": payloads}
     if op == "configure":  # build a channel from this environment, as Rasa does at start
         os.environ.clear()
         os.environ.update(r["env"])
