@@ -212,7 +212,7 @@ def running_stack(work: Path, extra_env: dict[str, str] | None = None) -> Iterat
     env = {
         # The stack's store and tokens are its own: the tokens are the app's local token files,
         # which scripts/bot.sh shares with the action server and Rasa, as in the default run.
-        **{k: v for k, v in os.environ.items() if k not in STACK_SECRETS},
+        **{k: v for k, v in os.environ.items() if k not in STACK_SECRETS and not k.startswith("TENCENTCLOUD_")},
         "PYTHONPATH": str(REPO),
         "RASA_VENV": str(venv),
         "RASA_TELEMETRY_ENABLED": "false",
