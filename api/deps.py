@@ -6,9 +6,11 @@ import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
 from api.problems import ApiError
+from api.responses import answers
 from api.services import Services
 from deflection import DeflectionStore
 from deflection.handoffs import HandoffDesk
@@ -18,6 +20,7 @@ from knowledge import KnowledgeBase
 from rules import RuleEngine
 
 
+@answers(503)
 def get_services(request: Request) -> Services:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
@@ -71,7 +74,25 @@ def _unauthorized(what: str) -> ApiError:
     )
 
 
-def require_admin(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
+# Only to say in /openapi.json which token a route takes (auto_error off: the checks below answer).
+_ADMIN_SCHEME = HTTPBearer(
+    scheme_name="adminToken", description="HELPDESK_ADMIN_TOKEN: the admin API and the dashboard", auto_error=False
+)
+_EVENTS_SCHEME = HTTPBearer(
+    scheme_name="eventsToken", description="HELPDESK_EVENTS_TOKEN: the Rasa event broker", auto_error=False
+)
+_HANDOFF_SCHEME = HTTPBearer(
+    scheme_name="handoffToken", description="HELPDESK_HANDOFF_TOKEN: the action server", auto_error=False
+)
+Credentials = HTTPAuthorizationCredentials | None
+
+
+@answers(401, 503)
+def require_admin(
+    request: Request,
+    services: Annotated[Services, Depends(get_services)],
+    _: Annotated[Credentials, Depends(_ADMIN_SCHEME)] = None,
+) -> None:
     """The admin API's lock: 503 until HELPDESK_ADMIN_TOKEN is set, 401 without the right Bearer token."""
     secret = services.settings.admin_token
     if secret is None or not secret.get_secret_value():
@@ -86,12 +107,22 @@ def require_token_if_set(request: Request, secret: SecretStr | None, what: str) 
         raise _unauthorized(what)
 
 
-def require_events_token(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
+@answers(401)
+def require_events_token(
+    request: Request,
+    services: Annotated[Services, Depends(get_services)],
+    _: Annotated[Credentials, Depends(_EVENTS_SCHEME)] = None,
+) -> None:
     """The event broker's token (HELPDESK_EVENTS_TOKEN), when one is set."""
     require_token_if_set(request, services.settings.events_token, "events token (HELPDESK_EVENTS_TOKEN)")
 
 
-def require_handoff_token(request: Request, services: Annotated[Services, Depends(get_services)]) -> None:
+@answers(401)
+def require_handoff_token(
+    request: Request,
+    services: Annotated[Services, Depends(get_services)],
+    _: Annotated[Credentials, Depends(_HANDOFF_SCHEME)] = None,
+) -> None:
     """The action server's token for opening tickets (HELPDESK_HANDOFF_TOKEN), when one is set."""
     require_token_if_set(request, services.settings.handoff_token, "hand-off token (HELPDESK_HANDOFF_TOKEN)")
 

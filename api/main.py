@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api.errors import register_error_handlers
 from api.metrics import install_metrics
+from api.openapi import install_openapi
 from api.routes import (
     admin,
     answer,
@@ -65,4 +66,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(diagnose.router)
     app.include_router(docs.router)
+    install_openapi(app, settings)  # the document, with the names of the app's regions
     return app

@@ -11,6 +11,8 @@ This is FastAPI's own validation-error shape, so clients read one format.
 
 Routes and dependencies raise :class:`ApiError`; :func:`error_response` renders it, and
 the handlers in ``api/errors.py`` render every other error through the same function.
+:class:`ErrorBody` is the shape as a model: /openapi.json declares it for every error status
+(``api/responses.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 Loc = Sequence[str | int]
@@ -52,6 +55,26 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         return "; ".join(p.msg for p in self.problems)
+
+
+class ProblemBody(BaseModel):
+    """One problem: where, what is wrong and what to do, and its kind.
+
+    Pydantic's own validation problems also carry ``input`` and ``ctx``; clients read the three below.
+    """
+
+    loc: list[str | int] = Field(
+        description='Where: "body", "query", "path" or "header" and the field, e.g. ["body", "flow", "port"]; '
+        "empty when it is the request as a whole"
+    )
+    msg: str = Field(description="What is wrong and what to do, for people")
+    type: str = Field(description="The kind of problem, for programs (missing, not_found, rate_limited...)")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the app: one or more problems."""
+
+    detail: list[ProblemBody] = Field(min_length=1)
 
 
 def error_response(status: int, problems: Iterable[Problem], headers: Mapping[str, str] | None = None) -> JSONResponse:

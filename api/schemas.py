@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
+from api.schema_types import JsonFloat, JsonInt, NotBlank
 from api.schemas_diagnose import CaseBody
 
 MAX_QUESTION_CHARS = 1000
@@ -15,22 +16,18 @@ Language = Literal["zh", "en"]
 
 
 class AnswerRequest(BaseModel):
-    question: str = Field(description="The user's question, in Chinese or English", examples=["445端口能用吗"])
-    top_k: int = Field(3, ge=1, le=10, description="How many candidates to return (1..10)")
+    question: NotBlank = Field(
+        max_length=MAX_QUESTION_CHARS,
+        description=f"The user's question, in Chinese or English: not only white space, at most {MAX_QUESTION_CHARS} "
+        "characters",
+        examples=["445端口能用吗"],
+    )
+    top_k: JsonInt = Field(3, ge=1, le=10, description="How many candidates to return (1..10)")
     language: Language | None = Field(
         None,
         description="The language to answer in; default: the question's own (Chinese characters: zh, else en). "
         "English readers get the curated translation, marked as such, with the Chinese original's link",
     )
-
-    @field_validator("question")
-    @classmethod
-    def _question_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question must not be empty or only whitespace")
-        if len(value) > MAX_QUESTION_CHARS:
-            raise ValueError(f"question must be at most {MAX_QUESTION_CHARS} characters, got {len(value)}")
-        return value
 
 
 class EntryTextBody(BaseModel):
@@ -60,7 +57,7 @@ class AnswerBody(EntryTextBody):
 class CandidateBody(BaseModel):
     id: str
     question: str = Field(description="In the reader's language when a translation exists")
-    score: float
+    score: JsonFloat
 
 
 class DeclinedBody(BaseModel):
@@ -111,7 +108,7 @@ class FaqEntryBody(BaseModel):
 class TranscriptLineBody(BaseModel):
     sender: Literal["user", "bot", "agent"]
     text: str = Field(max_length=20_000)
-    timestamp: float | None = None
+    timestamp: JsonFloat | None = None
 
 
 class HandoffRequest(BaseModel):

@@ -8,11 +8,28 @@ checks and errors come back located in the body (``["body", "case", "target", "p
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from api.rule_patterns import ADDRESS
+from api.rule_schemas import ADDRESS_TEMPLATES, GROUP, NETWORK_ACL, SERVICE_TEMPLATES
+from api.schema_types import NOT_BLANK, JsonBool, JsonInt, RegionName, documented, vocabulary
 from contract.limits import MAX_MESSAGE_CHARS
+from diagnosis.account_evidence import INSTANCE_ID, REGION_ID
+from diagnosis.case import (
+    CASE_VERSION,
+    MAX_EVIDENCE_CHARS,
+    MAX_EVIDENCE_ITEMS,
+    MAX_IDS,
+    MAX_PORTS,
+    MAX_TEXT_CHARS,
+)
+from diagnosis.case import MAX_GROUPS as MAX_CASE_GROUPS
+from evidence.models import KIND_OF
+
+MAX_ACCOUNT_STRINGS = 100  # diagnosis.account_evidence: lists of at most 100 strings
+_UTC_SECONDS = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"  # as the case stores read_at
 
 CheckStatusName = Literal["passed", "failed", "unknown", "todo"]
 EvidenceFormatName = Literal[
@@ -35,30 +52,78 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The diagnosis package checks these values (and names them in its 422); the schema says them.
+_PORT = Annotated[JsonInt, documented(minimum=1, maximum=65535)]
+_CASE_TEXT = documented(pattern=NOT_BLANK, maxLength=MAX_TEXT_CHARS)
+_STRINGS = Annotated[list[str], documented(maxItems=MAX_ACCOUNT_STRINGS)]
+
+
 class TargetBody(_Strict):
     """What fails."""
 
-    service: str | None = Field(None, description="A service id of the service table (ssh, mysql, website...)")
-    ports: list[int] = Field(default_factory=list, description="Ports, 1-65535 (empty for ICMP or while unknown)")
-    protocols: list[Literal["tcp", "udp", "icmp"]] = Field(default_factory=list)
-    alternatives: bool = Field(False, description="The ports are alternatives (SSH or RDP), not all needed")
+    service: Annotated[str, vocabulary("services")] | None = Field(
+        None, description="A service id of the service table (ssh, mysql, website...)"
+    )
+    ports: Annotated[list[_PORT], documented(maxItems=MAX_PORTS)] = Field(
+        default_factory=list, description="Ports, 1-65535 (empty for ICMP or while unknown)"
+    )
+    protocols: Annotated[list[Literal["tcp", "udp", "icmp"]], documented(maxItems=3)] = Field(default_factory=list)
+    alternatives: JsonBool = Field(False, description="The ports are alternatives (SSH or RDP), not all needed")
 
 
 class SourceBody(_Strict):
     """Where the user connects from."""
 
     kind: Literal["unknown", "client", "internet", "vpc"] = "unknown"
-    address: str | None = Field(None, description="The user's own address, when given")
+    address: Annotated[str, documented(pattern=ADDRESS["pattern"])] | None = Field(
+        None, description="The user's own address, when given"
+    )
+
+
+def _pasted(kind: str) -> dict[str, Any]:
+    """Evidence of ``kind`` kept as the pasted lines (read again by its format's reader)."""
+    return {
+        "properties": {
+            "kind": {"const": kind},
+            "format": {"enum": [f for f, k in KIND_OF.items() if k == kind]},
+            "text": {"type": "string", "pattern": NOT_BLANK, "maxLength": MAX_TEXT_CHARS},
+            "line_offset": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}]},
+            "origin": {"enum": ["paste", None]},
+        },
+        "required": ["text"],
+    }
+
+
+_EVIDENCE_KINDS: list[Any] = [
+    {
+        "properties": {
+            "kind": {"const": "security_groups"},
+            "format": {"enum": [f for f, k in KIND_OF.items() if k == "security_groups"]},
+            "groups": {"type": "array", "minItems": 1, "maxItems": MAX_CASE_GROUPS, "items": GROUP},
+        },
+        "required": ["groups"],
+    },
+    _pasted("host_firewall"),
+    _pasted("listeners"),
+]
 
 
 class EvidenceBody(_Strict):
     """One piece of stored evidence: groups as canonical JSON, other kinds as the pasted lines."""
 
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": _EVIDENCE_KINDS})
+
     kind: Literal["security_groups", "host_firewall", "listeners"]
     format: EvidenceFormatName
-    groups: list[dict[str, Any]] | None = Field(None, description="security_groups: Tencent JSON of each group")
-    text: str | None = Field(None, description="host_firewall / listeners: the pasted lines that were read")
-    line_offset: int | None = Field(None, description="Lines of the user's message before text")
+    groups: list[dict[str, Any]] | None = Field(
+        None, description="security_groups: Tencent JSON of each group (as evaluate takes them)"
+    )
+    text: str | None = Field(
+        None,
+        description="host_firewall / listeners: the pasted lines that were read (read again by POST /v1/diagnose: "
+        "text its format's reader no longer reads is refused)",
+    )
+    line_offset: JsonInt | None = Field(None, description="Lines of the user's message before text")
     origin: Literal["paste", "account"] | None = Field(
         None, description="account: security groups read from the account (in binding order); absent: pasted"
     )
@@ -67,43 +132,61 @@ class EvidenceBody(_Strict):
 class AccountEvidenceBody(_Strict):
     """What the account said about the case's instance (its groups are an evidence item)."""
 
-    instance_id: str
-    region: str
-    read_at: str = Field(description="When it was read, e.g. 2026-03-02T10:32:05Z")
+    instance_id: Annotated[str, documented(pattern=INSTANCE_ID.pattern)]
+    region: Annotated[str, documented(pattern=REGION_ID.pattern)]
+    read_at: Annotated[str, documented(pattern=_UTC_SECONDS, format="date-time")] = Field(
+        description="When it was read, e.g. 2026-03-02T10:32:05Z"
+    )
     state: str = Field("", description="InstanceState: RUNNING, STOPPED...")
-    public_ips: list[str] = Field(default_factory=list)
-    private_ips: list[str] = Field(default_factory=list)
-    group_ids: list[str] = Field(default_factory=list, description="Its security groups in binding order")
-    address_templates: dict[str, Any] = Field(default_factory=dict, description="ipm-/ipmg- the rules name")
-    service_templates: dict[str, Any] = Field(default_factory=dict, description="ppm-/ppmg- the rules name")
-    network_acl: dict[str, Any] | None = Field(None, description="The subnet's ACL as DescribeNetworkAcls returns it")
-    unknown_members: list[str] = Field(default_factory=list, description="Groups whose members no API lists")
-    missing_templates: list[str] = Field(default_factory=list, description="Templates the account does not hold")
+    public_ips: _STRINGS = Field(default_factory=list)
+    private_ips: _STRINGS = Field(default_factory=list)
+    group_ids: _STRINGS = Field(default_factory=list, description="Its security groups in binding order")
+    address_templates: Annotated[dict[str, Any], WithJsonSchema({"allOf": [ADDRESS_TEMPLATES["anyOf"][0]]})] = Field(
+        default_factory=dict, description="ipm-/ipmg- the rules name"
+    )
+    service_templates: Annotated[dict[str, Any], WithJsonSchema({"allOf": [SERVICE_TEMPLATES["anyOf"][0]]})] = Field(
+        default_factory=dict, description="ppm-/ppmg- the rules name"
+    )
+    network_acl: Annotated[dict[str, Any] | None, WithJsonSchema({"anyOf": [NETWORK_ACL, {"type": "null"}]})] = Field(
+        None, description="The subnet's ACL as DescribeNetworkAcls returns it"
+    )
+    unknown_members: _STRINGS = Field(default_factory=list, description="Groups whose members no API lists")
+    missing_templates: _STRINGS = Field(default_factory=list, description="Templates the account does not hold")
 
 
 class CheckStateBody(_Strict):
     """A check and its status after the last answer."""
 
-    id: str
+    id: Annotated[str, vocabulary("checks")]
     status: CheckStatusName
 
 
 class CaseBody(_Strict):
     """The case, exactly as the last answer returned it."""
 
-    version: int = Field(description="Case format version (1)")
+    version: Annotated[JsonInt, documented(const=CASE_VERSION)] = Field(description="Case format version (1)")
     language: Literal["zh", "en"]
-    turns: int
+    turns: Annotated[JsonInt, documented(minimum=0)]
     target: TargetBody
     direction: Literal["ingress", "egress"]
     source: SourceBody
-    symptoms: list[str] = Field(description="Symptom ids (timeout, refused, ...)")
-    claims: list[str] = Field(description="Claim ids (rule_added, iptables_flushed, ...)")
-    evidence: list[EvidenceBody]
-    checks: list[CheckStateBody] = Field(default_factory=list)
-    cause: str | None = None
-    instance_id: str | None = Field(None, description="The instance named (ins-xxxxxxxx), read from the account")
-    region: str | None = Field(None, description="The region named (it wins over TENCENTCLOUD_REGION)")
+    symptoms: Annotated[list[Annotated[str, vocabulary("symptoms")]], documented(maxItems=MAX_IDS)] = Field(
+        description="Symptom ids (timeout, refused, ...)"
+    )
+    claims: Annotated[list[Annotated[str, vocabulary("claims")]], documented(maxItems=MAX_IDS)] = Field(
+        description="Claim ids (rule_added, iptables_flushed, ...)"
+    )
+    evidence: Annotated[list[EvidenceBody], documented(maxItems=MAX_EVIDENCE_ITEMS)] = Field(
+        description=f"At most {MAX_EVIDENCE_ITEMS} items of at most {MAX_EVIDENCE_CHARS} characters together"
+    )
+    checks: Annotated[list[CheckStateBody], documented(maxItems=MAX_IDS)] = Field(default_factory=list)
+    cause: Annotated[str, vocabulary("causes")] | None = None
+    instance_id: Annotated[str, documented(pattern=INSTANCE_ID.pattern)] | None = Field(
+        None, description="The instance named (ins-xxxxxxxx), read from the account"
+    )
+    region: Annotated[str, documented(pattern=REGION_ID.pattern)] | None = Field(
+        None, description="The region named (it wins over TENCENTCLOUD_REGION)"
+    )
     account: AccountEvidenceBody | None = Field(None, description="What was last read from the account")
 
 
@@ -116,14 +199,13 @@ class DiagnoseRequest(_Strict):
         description=f"The user's new message: a description and/or pasted output (at most {MAX_MESSAGE_CHARS} "
         "characters; longer is a 413 saying what to paste instead)",
         examples=["8443访问不了", "redis refuses connections from my laptop"],
+        json_schema_extra={"maxLength": MAX_MESSAGE_CHARS},
     )
     language: Literal["zh", "en"] | None = Field(None, description="Answer in this language (default: the user's)")
-    region: str | None = Field(
+    region: RegionName | None = Field(
         None,
-        max_length=64,
-        examples=["ap-guangzhou"],
-        description="The region of the instance the case names (an id, or a name such as 广州 / Guangzhou); wins "
-        "over one named in the messages and over TENCENTCLOUD_REGION",
+        description="The region of the instance the case names: an id, or a name such as 广州 / Guangzhou, any "
+        "case; wins over one named in the messages and over TENCENTCLOUD_REGION",
     )
     conversation_id: str | None = Field(
         None,

@@ -1,26 +1,27 @@
 """Request and response bodies of the port and security-group routes.
 
 The evaluation request is validated once, by the rules package (the route hands it the
-decoded JSON): ``EVALUATE_REQUEST_SCHEMA`` only describes it in /openapi.json, and says
-what the rules package accepts (tests/api/test_security_groups_api.py checks the two
-agree). Other bodies are checked for shape here and for values by the rules package,
-so errors come back located in the body the same way FastAPI's own do.
+decoded JSON): ``EVALUATE_REQUEST_SCHEMA`` (``api/rule_schemas.py``) only describes it in
+/openapi.json, and says what the rules package accepts (tests/api/test_security_groups_api.py
+and tests/security/test_schemathesis.py check the two agree). Other bodies are checked for
+shape here and for values by the rules package, so errors come back located in the body
+the same way FastAPI's own do.
 """
 
 from __future__ import annotations
 
-import re
 from email.message import Message
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic_core
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from api.rule_schemas import groups
+from api.schema_types import NotBlank, RegionName
 from api.schemas_account import AccountReadBody
+from api.strict_json import json_integers
 from contract.limits import MAX_MESSAGE_CHARS
 from rules import (
-    MAX_GROUPS,
-    MAX_IPTABLES_CHARS,
     Blocker,
     DeletionDiagnosis,
     FlowDecision,
@@ -52,245 +53,6 @@ class PortVerdictBody(BaseModel):
         return cls.model_validate(v, from_attributes=True)
 
 
-def _any_case(*words: str) -> str:
-    """A JSON Schema (ECMA 262) pattern matching ``words`` in any case, exactly."""
-    alternatives = ("".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in w) for w in words)
-    return f"^(?:{'|'.join(alternatives)})$"
-
-
-_ID = "[0-9a-z]+(?:-[0-9a-z]+)*"
-_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
-_IPV4_BLOCK = rf"^{_IPV4}(?:/(?:3[0-2]|[12][0-9]|[0-9]))?$"
-_IPV6 = "[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*"  # loose: inet_pton decides; the schema only rules out the obvious
-_IPV6_BLOCK = rf"^{_IPV6}(?:/(?:12[0-8]|1[01][0-9]|[1-9][0-9]|[0-9]))?$"
-_PORTS = "[0-9]{1,5}(?:-[0-9]{1,5})?(?:,[0-9]{1,5}(?:-[0-9]{1,5})?)*"
-
-
-def _string(pattern: str, description: str, examples: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "pattern": pattern, "description": description}
-    return schema | ({"examples": examples} if examples else {})
-
-
-def _optional(*schemas: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [*schemas, {"type": "null"}]}
-
-
-def _id(prefix: str) -> dict[str, Any]:
-    return {"type": "string", "pattern": f"^{prefix}-{_ID}$"}
-
-
-def _id_or_empty(prefix: str) -> dict[str, Any]:
-    return _optional({"type": "string", "pattern": f"^(?:{prefix}-{_ID})?$"})
-
-
-def _template_ref(single: str, group: str, single_prefix: str, group_prefix: str) -> dict[str, Any]:
-    ref = {
-        "type": "object",
-        "properties": {single: _id_or_empty(single_prefix), group: _id_or_empty(group_prefix)},
-        "description": f"{single} or {group}; both empty: no template (as the API returns it)",
-    }
-    return _optional(ref, {"const": ""})
-
-
-_POLICY: dict[str, Any] = {
-    "type": "object",
-    "description": "A SecurityGroupPolicy exactly as DescribeSecurityGroupPolicies returns it. Field names as the "
-    "API writes them; other fields (ModifyTime…) are kept and ignored. Exactly one source (CidrBlock, "
-    "Ipv6CidrBlock, SecurityGroupId, AddressTemplate) and Protocol/Port or ServiceTemplate; ICMP only with "
-    "CidrBlock, ICMPv6 only with Ipv6CidrBlock; ports only for TCP and UDP. These rules across fields, and "
-    "duplicate PolicyIndex values, are answered with a 422 naming the field.",
-    "properties": {
-        "PolicyIndex": _optional(
-            {"type": "integer", "minimum": 0},
-            _string("^[0-9]*$", "digits"),
-        ),
-        "Protocol": _optional(
-            _string(_any_case("TCP", "UDP", "ICMP", "ICMPv6", "GRE", "ALL", ""), "any case, no spaces", ["TCP"])
-        ),
-        "Port": _optional(
-            {"type": "integer", "minimum": 1, "maximum": 65535},
-            _string(rf"^(?:{_any_case('ALL')[1:-1]}|{_PORTS}|)$", "ALL, 80, 8000-8010, 80,443; no spaces", ["22"]),
-        ),
-        "ServiceTemplate": _template_ref("ServiceId", "ServiceGroupId", "ppm", "ppmg"),
-        "CidrBlock": _optional(_string(f"^$|{_IPV4_BLOCK}", "IPv4 block or address", ["0.0.0.0/0"])),
-        "Ipv6CidrBlock": _optional(_string(f"^$|{_IPV6_BLOCK}", "IPv6 block or address", ["::/0"])),
-        "SecurityGroupId": _id_or_empty("sg"),
-        "AddressTemplate": _template_ref("AddressId", "AddressGroupId", "ipm", "ipmg"),
-        "Action": _string(_any_case("ACCEPT", "DROP"), "ACCEPT or DROP, any case", ["ACCEPT"]),
-        "PolicyDescription": _optional({"type": "string"}),
-        "ModifyTime": _optional({"type": "string"}),
-    },
-    "required": ["Action"],
-}
-_POLICY_SET: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "Version": _optional({"type": "string"}),
-        "Ingress": _optional({"type": "array", "items": _POLICY}),
-        "Egress": _optional({"type": "array", "items": _POLICY}),
-        "PolicyStatistics": _optional({"type": "object"}),
-    },
-    "additionalProperties": False,
-    "description": "Rules per direction, matched by PolicyIndex (0 first) when given, else in list order",
-}
-_GROUP: dict[str, Any] = {
-    "type": "object",
-    "description": 'A security group: {"SecurityGroupId", "SecurityGroupPolicySet"}, or the API\'s answer kept '
-    'whole in "Response". Other fields of the group (its name…) are ignored.',
-    "properties": {
-        "SecurityGroupId": _id("sg") | {"examples": ["sg-1a2b3c4d"]},
-        "SecurityGroupPolicySet": _POLICY_SET,
-        "Response": {
-            "type": "object",
-            "properties": {"SecurityGroupPolicySet": _POLICY_SET, "RequestId": {"type": "string"}},
-            "required": ["SecurityGroupPolicySet"],
-            "additionalProperties": False,
-        },
-    },
-    "required": ["SecurityGroupId"],
-    "oneOf": [{"required": ["SecurityGroupPolicySet"]}, {"required": ["Response"]}],
-}
-_STRINGS = {"type": "array", "items": {"type": "string"}}
-_ACL_ENTRY: dict[str, Any] = {
-    "type": "object",
-    "description": "A NetworkAclEntry as DescribeNetworkAcls returns it: field names as the API writes them, other "
-    "fields (ModifyTime…) kept and ignored. One of CidrBlock / Ipv6CidrBlock (the remote end); ports only for TCP "
-    "and UDP. These rules across fields are answered with a 422 naming the field.",
-    "properties": {
-        "Protocol": _string(_any_case("TCP", "UDP", "ICMP", "ICMPv6", "GRE", "ALL"), "any case, no spaces", ["TCP"]),
-        "Port": _optional(
-            {"type": "integer", "minimum": 1, "maximum": 65535},
-            _string(rf"^(?:{_any_case('ALL')[1:-1]}|{_PORTS}|)$", "ALL, 80, 8000-8010, 80,443; no spaces", ["22"]),
-        ),
-        "CidrBlock": _optional(_string(f"^$|{_IPV4_BLOCK}", "IPv4 block or address", ["10.0.0.0/8"])),
-        "Ipv6CidrBlock": _optional(_string(f"^$|{_IPV6_BLOCK}", "IPv6 block or address", ["::/0"])),
-        "Action": _string(_any_case("ACCEPT", "DROP"), "ACCEPT or DROP, any case", ["ACCEPT"]),
-        "Description": _optional({"type": "string"}),
-        "Priority": _optional({"type": "integer", "minimum": 0}),
-    },
-    "required": ["Protocol", "Action"],
-}
-_ACL_ENTRIES = {"type": "array", "items": _ACL_ENTRY, "maxItems": 500}
-_NETWORK_ACL: dict[str, Any] = {
-    "type": "object",
-    "description": "The subnet's network ACL as DescribeNetworkAcls returns it (NetworkAclSet[i]; VpcId, SubnetSet… "
-    'are ignored), or {"NetworkAclEntrySet": {"Ingress", "Egress"}}. Both directions are required (an empty list '
-    "when there are none): an ACL is stateless, the request and its replies must both pass. Evaluated first "
-    "inbound and last outbound; entries top-down (by Priority when every entry has one), then the default deny.",
-    "properties": {
-        "NetworkAclId": {"type": "string", "examples": ["acl-1a2b3c4d"]},
-        "NetworkAclType": {"type": "string", "description": "TRIPLE (default) or QUINTUPLE (entries not readable)"},
-        "IngressEntries": _ACL_ENTRIES,
-        "EgressEntries": _ACL_ENTRIES,
-        "NetworkAclEntrySet": {
-            "type": "object",
-            "properties": {"Ingress": _ACL_ENTRIES, "Egress": _ACL_ENTRIES},
-            "required": ["Ingress", "Egress"],
-        },
-    },
-    "anyOf": [
-        {"required": ["IngressEntries", "EgressEntries"]},
-        {"required": ["NetworkAclEntrySet"]},
-        {
-            "properties": {"NetworkAclType": {"pattern": "^[Qq][Uu][Ii][Nn][Tt][Uu][Pp][Ll][Ee]$"}},
-            "required": ["NetworkAclType"],
-        },
-    ],
-}
-
-
-def _templates(single: str, group: str, plain: str, extra: str, item: str, ids: str) -> dict[str, Any]:
-    """Templates keyed by id: a list of entries or the API's object; groups: template ids."""
-    template = {
-        "anyOf": [
-            _STRINGS,
-            {"type": "object", "properties": {plain: _STRINGS}, "required": [plain]},
-            {
-                "type": "object",
-                "properties": {
-                    extra: {
-                        "type": "array",
-                        "items": {"type": "object", "properties": {item: {"type": "string"}}, "required": [item]},
-                    }
-                },
-                "required": [extra],
-            },
-        ]
-    }
-    members = {"type": "array", "items": _id(single)}
-    group_schema = {"anyOf": [members, {"type": "object", "properties": {ids: members}, "required": [ids]}]}
-    return _optional(
-        {
-            "type": "object",
-            "patternProperties": {f"^{single}-{_ID}$": template, f"^{group}-{_ID}$": group_schema},
-            "additionalProperties": False,
-        }
-    )
-
-
-EVALUATE_REQUEST_SCHEMA: dict[str, Any] = {
-    "title": "EvaluateRequest",
-    "type": "object",
-    "description": "Validated as a whole by the rules package: any other field, and every value or combination "
-    "the descriptions rule out, is a 422 naming the field.",
-    "properties": {
-        "security_groups": {
-            "type": "array",
-            "maxItems": MAX_GROUPS,
-            "items": _GROUP,
-            "description": "The instance's security groups in binding (priority) order, each as "
-            "DescribeSecurityGroupPolicies returns it",
-        },
-        "flow": {
-            "type": "object",
-            "description": "The traffic asked about: the first packet of a new connection",
-            "properties": {
-                "direction": {"enum": ["ingress", "egress"]},
-                "protocol": {"enum": ["tcp", "udp", "icmp", "icmpv6", "gre"]},
-                "port": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 65535,
-                    "description": "Destination port; required for tcp and udp, omitted for the others",
-                    "examples": [22],
-                },
-                "remote": _string(
-                    f"^(?:{_IPV4}|{_IPV6})$",
-                    "The other end's address (source for ingress, destination for egress)",
-                    ["203.0.113.7"],
-                ),
-                "local": _optional(
-                    _string(f"^(?:{_IPV4}|{_IPV6})$", "The instance's own address; only iptables -s/-d use it")
-                ),
-            },
-            "required": ["direction", "protocol", "remote"],
-            "additionalProperties": False,
-        },
-        "group_members": _optional(
-            {
-                "type": "object",
-                "patternProperties": {f"^sg-{_ID}$": _STRINGS},
-                "additionalProperties": False,
-                "description": '{"sg-…": ["10.0.0.5", "10.0.1.0/24", ...]}: members of groups that rules refer to',
-            }
-        ),
-        "address_templates": _templates(
-            "ipm", "ipmg", "AddressSet", "AddressExtraSet", "Address", "AddressTemplateIdSet"
-        ),
-        "service_templates": _templates(
-            "ppm", "ppmg", "ServiceSet", "ServiceExtraSet", "Service", "ServiceTemplateIdSet"
-        ),
-        "iptables_save": _optional(
-            {"type": "string", "maxLength": MAX_IPTABLES_CHARS, "description": "The host's iptables-save output"}
-        ),
-        "network_acl": _optional(_NETWORK_ACL),
-    },
-    "required": ["security_groups", "flow"],
-    "additionalProperties": False,
-}
-
-
 def decode_evaluate_body(raw: bytes, content_type: str | None) -> Any:
     """The evaluation body decoded, once: the rules package validates the result as a whole.
 
@@ -308,23 +70,9 @@ def decode_evaluate_body(raw: bytes, content_type: str | None) -> Any:
     try:
         # jiter (pydantic-core's parser) is about twice as fast as json.loads on a large
         # group; NaN and Infinity are not JSON.
-        return pydantic_core.from_json(raw, allow_inf_nan=False, cache_strings="keys")
+        return json_integers(pydantic_core.from_json(raw, allow_inf_nan=False, cache_strings="keys"))
     except ValueError as e:
         raise RuleValidationError.single(("body",), f"the body is not valid JSON: {e}", "json_invalid") from e
-
-
-class ValidationErrorItem(BaseModel):
-    """One bad field, located in the request."""
-
-    loc: list[str | int] = Field(description='Where, e.g. ["body", "security_groups", 0, "Ingress", 2, "CidrBlock"]')
-    msg: str = Field(description="What is wrong and what to write instead")
-    type: str
-
-
-class ValidationErrorBody(BaseModel):
-    """A 422: every problem found, in FastAPI's own shape."""
-
-    detail: list[ValidationErrorItem]
 
 
 class RuleBody(BaseModel):
@@ -453,24 +201,72 @@ BlockerKindName = Literal[
 ReasonName = Literal["default_group", "referenced_by_rule", "bound_resource", "bound_instance", "recycle_bin"]
 
 
+_INSTANCE: dict[str, Any] = {
+    "type": "object",
+    "description": "An Instance of DescribeInstances (other fields are ignored)",
+    "properties": {
+        "SecurityGroupIds": {"type": "array", "items": {"type": "string"}},
+        "InstanceId": {"examples": ["ins-1a2b3c4d"]},
+        "InstanceState": {"description": "RUNNING, SHUTDOWN (in the recycle bin)..."},
+        "IsolatedSource": {"description": "MANMADE, EXPIRE, ARREAR, NOTISOLATED"},
+    },
+    "required": ["SecurityGroupIds"],
+}
+_INSTANCE_LIST: dict[str, Any] = {"type": "array", "items": _INSTANCE}
+INSTANCES_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        _INSTANCE_LIST,
+        {
+            "type": "object",
+            "required": ["InstanceSet"],
+            "properties": {"InstanceSet": _INSTANCE_LIST},
+            "not": {"required": ["Response"]},
+        },
+        {
+            "type": "object",
+            "required": ["Response"],
+            "properties": {
+                "Response": {
+                    "type": "object",
+                    "required": ["InstanceSet"],
+                    "properties": {"InstanceSet": _INSTANCE_LIST},
+                }
+            },
+        },
+        {"type": "null"},
+    ],
+    "description": "DescribeInstances' instances for the region (InstanceId, InstanceState, SecurityGroupIds), or "
+    "its whole response (field names as the API writes them, or in any case); omit when unknown",
+}
+MAX_OTHER_GROUPS = 500
+
+
 class DeletionCheckRequest(BaseModel):
     """Body of POST /v1/security-groups/deletion-check."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            # Instances or other groups are about a group: then its id is required.
+            "anyOf": [
+                {"properties": {"instances": {"type": "null"}, "other_groups": {"type": "null"}}},
+                {"required": ["security_group_id"], "properties": {"security_group_id": {"type": "string"}}},
+            ]
+        },
+    )
 
-    security_group_id: str | None = Field(
+    security_group_id: NotBlank | None = Field(
         None,
         examples=["sg-12345678"],
         max_length=64,
-        description="Omit only to ask for the possible causes in general. With the account configured "
-        "(TENCENTCLOUD_*) and neither instances nor other_groups given, the account is read for it",
+        description="Omit only to ask for the possible causes in general (then without instances and other_groups). "
+        "With the account configured (TENCENTCLOUD_*) and neither instances nor other_groups given, the account is "
+        "read for it",
     )
-    region: str | None = Field(
+    region: RegionName | None = Field(
         None,
-        max_length=64,
-        examples=["ap-guangzhou"],
-        description="The region to read (an id, or a name such as 广州 / Guangzhou); wins over a region named in "
-        "text and over TENCENTCLOUD_REGION",
+        description="The region to read: an id, or a name such as 广州 / Guangzhou, any case; wins over a region "
+        "named in text and over TENCENTCLOUD_REGION",
     )
     text: str | None = Field(
         None,
@@ -484,14 +280,18 @@ class DeletionCheckRequest(BaseModel):
         max_length=200,
         description="The conversation asking (the bot's sender id): the account calls are recorded with it",
     )
-    instances: list[dict[str, Any]] | dict[str, Any] | None = Field(
-        None,
-        description="DescribeInstances' instances for the region (InstanceId, InstanceState, SecurityGroupIds), "
-        "or its whole response; omit when unknown",
-    )
-    other_groups: list[dict[str, Any]] | None = Field(
-        None, max_length=500, description="Other security groups, shaped as in evaluate; omit when unknown"
-    )
+    instances: Annotated[list[dict[str, Any]] | dict[str, Any] | None, WithJsonSchema(INSTANCES_SCHEMA)] = None
+    other_groups: Annotated[
+        list[dict[str, Any]] | None,
+        WithJsonSchema(
+            {
+                "anyOf": [
+                    groups(MAX_OTHER_GROUPS, "Other security groups, shaped as in evaluate; omit when unknown"),
+                    {"type": "null"},
+                ]
+            }
+        ),
+    ] = Field(None, max_length=MAX_OTHER_GROUPS)
 
 
 class BlockerBody(BaseModel):

@@ -11,9 +11,11 @@
 3. ``RequestLimitsMiddleware``: on public routes a token bucket per client address
    (``HELPDESK_RATE_LIMIT``, 429 with ``Retry-After``) and a body ceiling
    (``HELPDESK_MAX_BODY_BYTES``, 413); on the token-protected routes (admin, events) a larger
-   ceiling, and a bucket for their writes (``HELPDESK_RATE_LIMIT_PROTECTED_WRITES``). The ceiling is enforced on ``Content-Length`` before anything is read and
-   again on the bytes actually received, so a chunked upload without a length is cut off at
-   the limit instead of being buffered whole.
+   ceiling, and a bucket for their writes (``HELPDESK_RATE_LIMIT_PROTECTED_WRITES``). The
+   ceiling is enforced on ``Content-Length`` before anything is read and again on the bytes
+   actually received, so a chunked upload without a length is cut off at the limit instead
+   of being buffered whole. /openapi.json declares the 413 and 429 where they apply
+   (``api/responses.py`` asks :func:`is_limited` and :func:`is_rate_limited`).
 
 The client address is the ASGI ``client``: uvicorn already replaces it with the
 ``X-Forwarded-For`` address when the request comes from a trusted proxy
@@ -54,6 +56,21 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # 20,000 characters, which JSON's \uXXXX escapes of Chinese can triple.
 LARGE_BODY_PATHS = {"/v1/security-groups/evaluate": 2 * 1024 * 1024, "/v1/diagnose": 256 * 1024}
 MAX_TRACKED_CLIENTS = 50_000  # bounds memory when many addresses (or a spoofing proxy) call
+
+
+def is_limited(path: str) -> bool:
+    """Whether requests to ``path`` meet the body ceiling (413) and, see :func:`is_rate_limited`, a bucket."""
+    return path not in UNLIMITED_PATHS
+
+
+def is_protected(path: str) -> bool:
+    """Whether ``path`` is one of the token-protected routes (their own ceiling and write bucket)."""
+    return path.startswith(PROTECTED_PREFIXES)
+
+
+def is_rate_limited(path: str, method: str) -> bool:
+    """Whether a ``method`` request to ``path`` takes a token from a bucket (429 when it is empty)."""
+    return is_limited(path) and method != "OPTIONS" and (not is_protected(path) or method in WRITE_METHODS)
 
 
 class TokenBuckets:
@@ -142,13 +159,13 @@ class RequestLimitsMiddleware:
         self.exempt = tuple(exempt)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
+        if scope["type"] != "http" or not is_limited(scope["path"]):
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        protected = path.startswith(PROTECTED_PREFIXES)
+        protected = is_protected(path)
         limit = self.protected_max_body_bytes if protected else max(self.max_body_bytes, LARGE_BODY_PATHS.get(path, 0))
-        if scope["method"] != "OPTIONS" and (not protected or scope["method"] in WRITE_METHODS):
+        if is_rate_limited(path, scope["method"]):
             refusal = self._rate_limited(scope, self.write_buckets if protected else self.buckets)
             if refusal is not None:
                 await refusal(scope, receive, send)

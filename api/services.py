@@ -17,13 +17,14 @@ from account import (
     PermissionDeniedError,
     problem_kind,
 )
+from api.problems import ApiError
+from api.regions import region_names, resolve_region
 from api.schemas_account import call_record
 from deflection import DeflectionStore, StoreGate, WebhookDeliverer
 from deflection.handoff_outbox import HandoffOutbox
 from deflection.handoffs import HandoffDesk
 from diagnosis import Diagnoser
 from diagnosis.account_evidence import (
-    REGION_ID,
     AccountEvidence,
     AccountReading,
     AccountUnavailable,
@@ -98,13 +99,17 @@ class Services:
 
     def region_named(self, value: str) -> str | None:
         """A region id from an id (``ap-guangzhou``) or a name the region vocabulary knows (广州, Guangzhou)."""
-        text = value.strip()
-        if REGION_ID.match(text) and text in self.diagnoser.vocab.regions:
-            return text
-        found = self.diagnoser.region_in(text)
-        if found is not None:
-            return found
-        return text if REGION_ID.match(text) else None  # a region newer than the vocabulary
+        return resolve_region(value, region_names(self.diagnoser.vocab))
+
+    def region_of(self, value: str, loc: tuple[str, ...] = ("body", "region")) -> str:
+        """:meth:`region_named`, or a 422 at ``loc`` listing the regions known."""
+        region = self.region_named(value)
+        if region is None:
+            known = ", ".join(sorted(self.diagnoser.vocab.regions))
+            raise ApiError.of(
+                422, f"{value!r} is not a region id or name I know; use one of {known}", "region_invalid", loc=loc
+            )
+        return region
 
     def instance_reader(self, calls: CallLog) -> InstanceReader | None:
         """Reads an instance for the diagnosis engine, its calls given to ``calls``; None when the account is off."""

@@ -1,4 +1,5 @@
-"""JSON request bodies read strictly, so odd but parseable input is a 4xx naming the field.
+"""JSON request bodies read strictly, so odd but parseable input is a 4xx naming the field,
+and numbers read as JSON Schema reads them (``2.0`` is the integer 2).
 
 Python's ``json`` accepts what JSON does not (``NaN``, ``Infinity``, numbers such as
 ``1e999`` that overflow to infinity) and strings with unpaired UTF-16 surrogates
@@ -8,7 +9,8 @@ they are refused while the body is read, in the app's one error shape: 422 with 
 field's location, or 400 for a body that is not UTF-8.
 
 Every router of the app is made with :func:`api_router`, whose routes read bodies this
-way (a test checks that no route is left out).
+way (a test checks that no route is left out) and declare in /openapi.json every error
+they may answer, with the one error body (``api/responses.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
 from api.problems import Problem
+from api.responses import document_errors
 
 Loc = tuple[str | int, ...]
 # The escape of a UTF-16 surrogate in JSON text; only then is a walk over the strings needed.
@@ -40,14 +43,37 @@ def _refuse_constant(name: str) -> Any:
     )
 
 
-def _finite_float(text: str) -> float:
+def _finite_number(text: str) -> float | int:
     value = float(text)
     if not math.isfinite(value):
         raise _Refused(
             422,
             Problem(f"{text} is too large to be a number here; send a finite number", "number_not_finite", ("body",)),
         )
+    return int(value) if value.is_integer() else value
+
+
+def json_integers(value: Any) -> Any:
+    """``value`` (decoded JSON) with every whole number an ``int``: ``2.0`` is ``2``, as JSON Schema reads it.
+
+    Python's parsers tell ``2.0`` from ``2``; JSON Schema does not (both are integers), and neither
+    should the checks behind it (``type(x) is int``). Containers are changed in place.
+    """
+    kind = type(value)
+    if kind is float:
+        return int(value) if value.is_integer() else value
+    if kind is dict:
+        for key, item in value.items():
+            if type(item) in _CONTAINERS_OR_FLOAT:
+                value[key] = json_integers(item)
+    elif kind is list:
+        for index, item in enumerate(value):
+            if type(item) in _CONTAINERS_OR_FLOAT:
+                value[index] = json_integers(item)
     return value
+
+
+_CONTAINERS_OR_FLOAT = (dict, list, float)
 
 
 def _first_surrogate(value: Any, loc: Loc) -> Loc | None:
@@ -91,7 +117,7 @@ def loads_strict(body: bytes) -> Any:
         problem = Problem(f"the body is not UTF-8 ({e.reason} at byte {e.start}); send UTF-8 JSON", "body_encoding")
         raise _as_http(400, problem) from e
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_number)
     except _Refused as e:
         raise _as_http(e.status, e.problem) from e
     if any(marker in body.lower() for marker in _SURROGATE_ESCAPE):
@@ -122,7 +148,11 @@ class StrictJSONRequest(Request):
 
 
 class StrictJSONRoute(APIRoute):
-    """An API route that reads its JSON body with :class:`StrictJSONRequest`."""
+    """An API route that reads its JSON body with :class:`StrictJSONRequest` and documents its errors."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        document_errors(self)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -134,5 +164,5 @@ class StrictJSONRoute(APIRoute):
 
 
 def api_router(**kwargs: Any) -> APIRouter:
-    """An ``APIRouter`` whose routes read JSON bodies strictly (every router of the app)."""
+    """An ``APIRouter`` whose routes read JSON bodies strictly and document their errors (every router of the app)."""
     return APIRouter(route_class=StrictJSONRoute, **kwargs)

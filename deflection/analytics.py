@@ -18,7 +18,7 @@ cases (how troubleshooting ended) are in deflection/case_analytics.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, TypeVar
@@ -33,18 +33,38 @@ BreakdownBy = Literal["channel", "language"]
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 
 
+# A per-day series lists every day of a period up to this long (ten years), days without
+# records included; a longer period lists only its days with records, so an absurd period
+# (year 1 to 9999) costs no more than the records it holds.
+MAX_FILLED_DAYS = 3660
+
+
 @dataclass(frozen=True)
 class Filters:
-    """The period (inclusive days) and the slice asked for."""
+    """The period (inclusive days) and the slice asked for.
+
+    ``since`` after ``until`` is an empty period: every figure is zero (or ``None``) and every
+    list empty, as for a period without records.
+    """
 
     since: date | None = None
     until: date | None = None
     channel: str | None = None
     language: str | None = None
 
-    def __post_init__(self) -> None:
-        if self.since and self.until and self.since > self.until:
-            raise ValueError(f"since ({self.since}) is after until ({self.until})")
+
+def period_days(first: date | None, last: date | None, recorded: Iterable[date]) -> list[date]:
+    """The days a per-day series lists, from ``first`` to ``last`` inclusive.
+
+    Every day of the period when it is at most :data:`MAX_FILLED_DAYS` long, else only the
+    ``recorded`` days within it; none when either end is unknown or the period is empty.
+    """
+    if first is None or last is None or first > last:
+        return []
+    span = (last - first).days + 1
+    if span > MAX_FILLED_DAYS:
+        return sorted(day for day in set(recorded) if first <= day <= last)
+    return [first + timedelta(days=offset) for offset in range(span)]
 
 
 @dataclass
@@ -178,15 +198,13 @@ def timeseries(engine: Engine, f: Filters) -> list[dict[str, Any]]:
     days = sorted({*turns, *conversations})
     first = f.since or (days[0] if days else None)
     last = f.until or (days[-1] if days else None)
-    if first is None or last is None:
-        return []
-    rows = []
-    day = first
-    while day <= last:
-        rates = _rates(turns.get(day, _TurnCounts()), conversations.get(day, _ConversationCounts()))
-        rows.append({"day": day.isoformat(), **rates})
-        day += timedelta(days=1)
-    return rows
+    return [
+        {
+            "day": day.isoformat(),
+            **_rates(turns.get(day, _TurnCounts()), conversations.get(day, _ConversationCounts())),
+        }
+        for day in period_days(first, last, days)
+    ]
 
 
 def breakdown(engine: Engine, f: Filters, by: BreakdownBy) -> list[dict[str, Any]]:

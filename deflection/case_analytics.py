@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from deflection import cases
-from deflection.analytics import Filters, apply_filters
+from deflection.analytics import Filters, apply_filters, period_days
 from deflection.models import Conversation
 
 
@@ -86,11 +86,9 @@ def case_timeseries(engine: Engine, f: Filters, now: datetime | None = None) -> 
     by_day = _counts(engine, f, at, "day")
     first = f.since or min(by_day, default=None)
     last = f.until or max(by_day, default=None)
-    days: list[dict[str, Any]] = []
-    day: date | None = first
-    while day is not None and last is not None and day <= last:
-        days.append({"day": day.isoformat(), **asdict(by_day.get(day, CaseCounts()))})
-        day += timedelta(days=1)
+    days = [
+        {"day": day.isoformat(), **asdict(by_day.get(day, CaseCounts()))} for day in period_days(first, last, by_day)
+    ]
     return {**_meta(at), "days": days}
 
 

@@ -162,8 +162,8 @@ class AccountNote:
 
 
 def iso(moment: datetime) -> str:
-    """``2026-03-02T10:32:05Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """``2026-03-02T10:32:05Z`` (the year in four digits, as read_account reads it back: not strftime's ``%Y``)."""
+    return moment.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def read_account(raw: object, add: Callable[[Loc, str, str], None]) -> AccountEvidence | None:

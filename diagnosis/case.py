@@ -40,6 +40,7 @@ from diagnosis.account_evidence import INSTANCE_ID, REGION_ID, AccountEvidence, 
 from diagnosis.errors import CaseProblem, CaseValidationError, Loc
 from diagnosis.vocabulary import Direction, Protocol, SourceKind
 from evidence.models import KIND_OF, EvidenceFormat, EvidenceKind
+from rules import RuleValidationError, parse_security_groups
 
 CASE_VERSION = 1
 CheckStatus = Literal["passed", "failed", "unknown", "todo"]
@@ -360,6 +361,12 @@ class _Reader:
             groups = self.list_of(raw.get("groups"), (*loc, "groups"), MAX_GROUPS)
             if not groups or not all(isinstance(g, Mapping) for g in groups):
                 self.add((*loc, "groups"), "must list the security groups as JSON objects", "list_expected")
+            else:
+                try:  # as the engine reads them when it diagnoses: a case is refused whole, at once
+                    parse_security_groups([dict(g) for g in groups], (*loc, "groups"))
+                except RuleValidationError as e:
+                    for problem in e.problems:
+                        self.add(tuple(problem.loc), problem.msg, problem.type)
             return StoredEvidence(kind, evidence_format, groups=tuple(g for g in groups if isinstance(g, Mapping)))
         text = raw.get("text")
         if not isinstance(text, str) or not text.strip():

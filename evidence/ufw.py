@@ -75,7 +75,9 @@ def read_ufw(text: str) -> Reading:
         UnreadableEvidenceError: a rule row that cannot be read.
     """
     lines = numbered(text)
-    status_line = next(line for line in lines if _STATUS.match(line.text))
+    status_line = next((line for line in lines if _STATUS.match(line.text)), None)
+    if status_line is None:  # text stored as ufw's that is not (it was changed by hand)
+        raise UnreadableEvidenceError("ufw", [LineProblem(None, "", "no 'Status: active' line")], UFW_NEEDS)
     defaults: dict[str, str] | None = None
     default_line = status_line
     rows: list[_Row] = []

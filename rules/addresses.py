@@ -218,11 +218,12 @@ def _parse_range(value: str, loc: Loc) -> Interval:
     low, _, high = value.partition("-")
     first, last = _address_key(low, version_of(low)), _address_key(high, version_of(high))
     if first is None or last is None or (first >= IPV6_BASE) != (last >= IPV6_BASE) or first > last:
+        backwards = first is not None and last is not None and (first >= IPV6_BASE) == (last >= IPV6_BASE)
         raise RuleValidationError.single(
             loc,
             f"{value!r} is not a range: write two addresses of one IP version, the lower first, "
             "such as 10.0.0.1-10.0.0.9, without spaces",
-            "range_invalid",
+            "range_backwards" if backwards else "range_invalid",
         )
     return first, last
 

@@ -47,6 +47,7 @@ from rules.services import (
     PortSpec,
     RuleProtocol,
     Service,
+    port_problem_kind,
     read_port_spec,
     read_rule_protocol,
 )
@@ -191,8 +192,7 @@ def _service(
         return None
     spec = read_port_spec(port)
     if type(spec) is str:
-        kind = "port_out_of_range" if "out of range" in spec else "port_invalid"
-        problems.append(Problem((*loc, "Port"), spec, kind))
+        problems.append(Problem((*loc, "Port"), spec, port_problem_kind(spec)))
         return None
     assert not isinstance(spec, str)
     if spec != ALL_PORTS_SPEC and protocol not in ("tcp", "udp"):

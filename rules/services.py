@@ -78,8 +78,8 @@ def parse_port_number(value: object, loc: Loc, text_allowed: bool = True) -> int
     """
     if type(value) is int:
         port = value
-    elif text_allowed and isinstance(value, str) and value.lstrip("-").isdigit() and value.isascii():
-        port = int(value)  # "-1" is a number, out of range: said below
+    elif text_allowed and isinstance(value, str) and value.removeprefix("-").isdigit() and value.isascii():
+        port = int(value)  # "-1" is a number, out of range: said below ("--1" is not one)
     elif isinstance(value, str):
         what = "a whole number 1-65535" if text_allowed else "a JSON integer 1-65535, not text"
         raise RuleValidationError.single(loc, f"{value!r} is not a port number; use {what}", "port_invalid")
@@ -192,10 +192,16 @@ class Service:
         return f"{self.protocol.upper()} {self.ports}"
 
 
+def port_problem_kind(message: str) -> str:
+    """The problem type of a bad ``Port``'s reason (a range running backwards has its own)."""
+    if "runs backwards" in message:
+        return "range_backwards"
+    return "port_out_of_range" if "out of range" in message else "port_invalid"
+
+
 def port_error(message: str, loc: Loc) -> RuleValidationError:
     """The error for a bad ``Port``."""
-    kind = "port_out_of_range" if "out of range" in message else "port_invalid"
-    return RuleValidationError.single(loc, message, kind)
+    return RuleValidationError.single(loc, message, port_problem_kind(message))
 
 
 def read_service(protocol: RuleProtocol, port_value: object) -> PortSpec | str:

@@ -14,12 +14,12 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from api.deps import DeflectionDep, DiagnoserDep, KnowledgeDep, RetrieverDep, ServicesDep, require_admin
-from api.problems import ApiError
-from api.routes.handoffs import ticket_body
+from api.routes.handoffs import TicketId, ticket_body
+from api.schema_types import MAX_SQL_INT, when_given
 from api.schemas_account import AccountCallBody, AccountCallsResponse, AccountStatusBody
 from api.schemas_deflection import (
     BreakdownResponse,
@@ -47,19 +47,49 @@ Format = Literal["json", "csv"]
 
 
 def get_filters(
-    since: Annotated[date | None, Query(description="First day, YYYY-MM-DD (UTC), inclusive")] = None,
-    until: Annotated[date | None, Query(description="Last day, YYYY-MM-DD (UTC), inclusive")] = None,
-    channel: Annotated[str | None, Query(max_length=50, description="Only this channel")] = None,
-    language: Annotated[str | None, Query(max_length=8, description="Only this language (zh, en)")] = None,
+    since: Annotated[
+        date | None, Query(description="First day, YYYY-MM-DD (UTC), inclusive", json_schema_extra=when_given())
+    ] = None,
+    until: Annotated[
+        date | None,
+        Query(
+            description="Last day, YYYY-MM-DD (UTC), inclusive; before since: an empty period (no figures)",
+            json_schema_extra=when_given(),
+        ),
+    ] = None,
+    channel: Annotated[
+        str | None, Query(max_length=50, description="Only this channel", json_schema_extra=when_given())
+    ] = None,
+    language: Annotated[
+        str | None,
+        Query(max_length=8, description="Only this language (zh, en)", json_schema_extra=when_given()),
+    ] = None,
 ) -> Filters:
-    try:
-        return Filters(since, until, channel or None, language or None)
-    except ValueError as e:
-        raise ApiError.of(422, str(e), "filter_invalid", loc=("query", "since")) from e
+    return Filters(since, until, channel or None, language or None)
 
 
 FiltersDep = Annotated[Filters, Depends(get_filters)]
 FormatQuery = Annotated[Format, Query(description="json (default) or csv")]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_SQL_INT)]
+SuggestionId = Annotated[int, Path(ge=1, le=MAX_SQL_INT, description="The suggestion's id")]
+
+
+class CSVResponse(StreamingResponse):
+    """Streamed CSV (``text/csv; charset=utf-8``: Starlette adds the charset to text types)."""
+
+    media_type = "text/csv"
+
+
+class JSONArrayResponse(StreamingResponse):
+    """A streamed JSON array."""
+
+    media_type = "application/json"
+
+
+# The figures' routes also answer CSV (``?format=csv``).
+_OR_CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string", "description": "The rows as CSV, with a header"}}}}
+}
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, CSV injection).
@@ -96,11 +126,7 @@ def _csv_response(rows: Iterable[dict[str, Any]], name: str, columns: Sequence[s
                 buffer.truncate()
         yield buffer.getvalue()
 
-    return StreamingResponse(
-        chunks(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return CSVResponse(chunks(), headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _json_array_response(rows: Iterable[dict[str, Any]], name: str) -> StreamingResponse:
@@ -112,15 +138,15 @@ def _json_array_response(rows: Iterable[dict[str, Any]], name: str) -> Streaming
             yield ("," if i else "") + json.dumps(row, ensure_ascii=False)
         yield "]"
 
-    return StreamingResponse(
-        chunks(), media_type="application/json", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    return JSONArrayResponse(chunks(), headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # --- analytics -----------------------------------------------------------------------
 
 
-@router.get("/analytics/summary", response_model=SummaryResponse, summary="Headline deflection figures")
+@router.get(
+    "/analytics/summary", response_model=SummaryResponse, summary="Headline deflection figures", responses=_OR_CSV
+)
 def get_summary(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
     body = analytics.summary(store.engine, filters).to_json()
     if format == "csv":
@@ -130,13 +156,20 @@ def get_summary(store: DeflectionDep, filters: FiltersDep, format: FormatQuery =
     return body
 
 
-@router.get("/analytics/timeseries", response_model=TimeseriesResponse, summary="The figures per day")
+@router.get(
+    "/analytics/timeseries", response_model=TimeseriesResponse, summary="The figures per day", responses=_OR_CSV
+)
 def get_timeseries(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
     days = analytics.timeseries(store.engine, filters)
     return _csv_response(days, "timeseries.csv") if format == "csv" else {"days": days}
 
 
-@router.get("/analytics/breakdown", response_model=BreakdownResponse, summary="The figures per channel or language")
+@router.get(
+    "/analytics/breakdown",
+    response_model=BreakdownResponse,
+    summary="The figures per channel or language",
+    responses=_OR_CSV,
+)
 def get_breakdown(
     store: DeflectionDep,
     filters: FiltersDep,
@@ -179,7 +212,10 @@ def get_unanswered(
 
 
 @router.get(
-    "/analytics/cases", response_model=CasesResponse, summary="Connectivity cases: how they ended, in all and per cause"
+    "/analytics/cases",
+    response_model=CasesResponse,
+    summary="Connectivity cases: how they ended, in all and per cause",
+    responses=_OR_CSV,
 )
 def get_cases(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
     """A case ends ``concluded`` (a cause other than unknown), ``handed_off`` (during or after it),
@@ -191,7 +227,12 @@ def get_cases(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "
     return body
 
 
-@router.get("/analytics/cases/timeseries", response_model=CasesTimeseriesResponse, summary="Connectivity cases per day")
+@router.get(
+    "/analytics/cases/timeseries",
+    response_model=CasesTimeseriesResponse,
+    summary="Connectivity cases per day",
+    responses=_OR_CSV,
+)
 def get_case_timeseries(store: DeflectionDep, filters: FiltersDep, format: FormatQuery = "json") -> Any:
     body = case_analytics.case_timeseries(store.engine, filters)
     if format == "csv":
@@ -217,24 +258,34 @@ def get_vocabulary(diagnoser: DiagnoserDep) -> VocabularyResponse:
 # --- exports -------------------------------------------------------------------------
 
 
-@router.get("/export/turns.csv", summary="Every turn of the period, as CSV (streamed)")
+@router.get("/export/turns.csv", summary="Every turn of the period, as CSV (streamed)", response_class=CSVResponse)
 def export_turns_csv(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
     return _csv_response(analytics.iter_turns(store.engine, filters), "turns.csv", TURN_COLUMNS)
 
 
-@router.get("/export/turns.json", summary="Every turn of the period, as a JSON array (streamed)")
+@router.get(
+    "/export/turns.json",
+    summary="Every turn of the period, as a JSON array (streamed)",
+    response_model=list[dict[str, Any]],
+)
 def export_turns_json(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
     return _json_array_response(analytics.iter_turns(store.engine, filters), "turns.json")
 
 
-@router.get("/export/cases.csv", summary="Every connectivity case of the period, as CSV (streamed)")
+@router.get(
+    "/export/cases.csv", summary="Every connectivity case of the period, as CSV (streamed)", response_class=CSVResponse
+)
 def export_cases_csv(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
     """One row per case: its conversation, when it started, its cause and how it ended (``ending``)."""
     rows = case_analytics.iter_cases(store.engine, filters)
     return _csv_response(rows, "cases.csv", case_analytics.CASE_COLUMNS)
 
 
-@router.get("/export/cases.json", summary="Every connectivity case of the period, as a JSON array (streamed)")
+@router.get(
+    "/export/cases.json",
+    summary="Every connectivity case of the period, as a JSON array (streamed)",
+    response_model=list[dict[str, Any]],
+)
 def export_cases_json(store: DeflectionDep, filters: FiltersDep) -> StreamingResponse:
     return _json_array_response(case_analytics.iter_cases(store.engine, filters), "cases.json")
 
@@ -259,17 +310,25 @@ def list_suggestions(
 
 
 @router.post(
-    "/suggestions/{suggestion_id}/accept", response_model=SuggestionBody, summary="Write it to alternates.yaml"
+    "/suggestions/{suggestion_id}/accept",
+    response_model=SuggestionBody,
+    summary="Write it to alternates.yaml",
+    responses={409: {"description": "It was decided before, or the FAQ refuses the phrasing"}},
 )
-def accept_suggestion(suggestion_id: int, services: ServicesDep, kb: KnowledgeDep) -> SuggestionBody:
+def accept_suggestion(suggestion_id: SuggestionId, services: ServicesDep, kb: KnowledgeDep) -> SuggestionBody:
     """Adds the phrasing to the knowledge folder's ``alternates.yaml`` (checked by loading the FAQ with it
     first); the index includes it from its next build (the next start rebuilds it)."""
     accepted = services.deflection.suggestions.accept(suggestion_id, services.settings.knowledge_dir)
     return _suggestion(accepted, kb)
 
 
-@router.post("/suggestions/{suggestion_id}/reject", response_model=SuggestionBody, summary="Do not offer it again")
-def reject_suggestion(suggestion_id: int, store: DeflectionDep, kb: KnowledgeDep) -> SuggestionBody:
+@router.post(
+    "/suggestions/{suggestion_id}/reject",
+    response_model=SuggestionBody,
+    summary="Do not offer it again",
+    responses={409: {"description": "It was accepted before"}},
+)
+def reject_suggestion(suggestion_id: SuggestionId, store: DeflectionDep, kb: KnowledgeDep) -> SuggestionBody:
     return _suggestion(store.suggestions.reject(suggestion_id), kb)
 
 
@@ -281,19 +340,19 @@ def list_tickets(
     store: DeflectionDep,
     status: Annotated[Literal["open", "closed", "all"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> TicketList:
     found = store.tickets.find(None if status == "all" else status, limit, offset)
     return TicketList(tickets=[ticket_body(t) for t in found])
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketResponse, summary="One ticket, with its delivery attempts")
-def get_ticket(ticket_id: str, store: DeflectionDep) -> TicketResponse:
+def get_ticket(ticket_id: TicketId, store: DeflectionDep) -> TicketResponse:
     return ticket_body(store.tickets.get(ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/close", response_model=TicketResponse, summary="Close a ticket")
-def close_ticket(ticket_id: str, store: DeflectionDep) -> TicketResponse:
+def close_ticket(ticket_id: TicketId, store: DeflectionDep) -> TicketResponse:
     return ticket_body(store.tickets.close(ticket_id))
 
 
@@ -309,10 +368,16 @@ def list_account_calls(
     store: DeflectionDep,
     services: ServicesDep,
     conversation_id: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Only the calls made for this conversation")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Only the calls made for this conversation",
+            json_schema_extra=when_given(),
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> AccountCallsResponse:
     """Every call the app made for a conversation's questions (action, region, the ids asked about,
     the result code, the RequestId, the duration; a cached answer as ``cached``), newest first, and

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from account import CallLog
 from api.deps import DiagnoserDep, ServicesDep
-from api.problems import ApiError
+from api.responses import DIAGNOSE_REFUSALS
 from api.schemas_diagnose import CaseBody, DiagnoseRequest, DiagnoseResponse, DiagnosisBody
-from api.strict_json import api_router
+from api.strict_json import api_router, json_integers
 
 router = api_router(prefix="/v1", tags=["troubleshooting"])
 
@@ -23,6 +23,7 @@ router = api_router(prefix="/v1", tags=["troubleshooting"])
     response_model=DiagnoseResponse,
     summary="Why does this connection fail?",
     responses={413: {"description": "The text is too long; the message says what to paste instead"}},
+    openapi_extra=DIAGNOSE_REFUSALS,
 )
 def diagnose(body: DiagnoseRequest, diagnoser: DiagnoserDep, services: ServicesDep) -> DiagnoseResponse:
     """Reads the message (a description, pasted security-group rules, firewall rules or
@@ -37,18 +38,10 @@ def diagnose(body: DiagnoseRequest, diagnoser: DiagnoserDep, services: ServicesD
     left are what no API can see (the instance's own firewall, its listening sockets).
     ``diagnosis.account`` says what was read and when, or why it could not be read (then the
     user is asked to paste)."""
-    region = None
-    if body.region is not None:
-        region = services.region_named(body.region)
-        if region is None:
-            known = ", ".join(sorted(diagnoser.vocab.regions))
-            raise ApiError.of(
-                422,
-                f"{body.region!r} is not a region id or name I know; use one of {known}",
-                "region_invalid",
-                loc=("body", "region"),
-            )
-    case = diagnoser.read_case(body.case.model_dump(mode="json", exclude_none=True) if body.case else None)
+    region = services.region_of(body.region) if body.region is not None else None
+    case = diagnoser.read_case(
+        json_integers(body.case.model_dump(mode="json", exclude_none=True)) if body.case else None
+    )
     calls = CallLog()
     try:
         diagnosis = diagnoser.step(

@@ -13,6 +13,7 @@ from fastapi import Depends, Header, Query
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import DeflectionDep, require_admin, require_events_token
+from api.schema_types import when_given
 from api.schemas_deflection import (
     EventsBatch,
     EventsResult,
@@ -33,19 +34,41 @@ _COUNT = 1_000_000_000  # a count header above this is not a count (and would no
 
 SpoolHeader = Annotated[
     str | None,
-    Header(alias="X-Helpdesk-Spool", max_length=200, description="The broker's spool, as host:folder"),
+    Header(
+        alias="X-Helpdesk-Spool",
+        max_length=200,
+        description="The broker's spool, as host:folder",
+        json_schema_extra=when_given(),
+    ),
 ]
 SlotHeader = Annotated[
     str | None,
-    Header(alias="X-Helpdesk-Spool-Slot", max_length=32, description="The broker's slot in its spool"),
+    Header(
+        alias="X-Helpdesk-Spool-Slot",
+        max_length=32,
+        description="The broker's slot in its spool",
+        json_schema_extra=when_given(),
+    ),
 ]
 PendingHeader = Annotated[
     int | None,
-    Header(alias="X-Helpdesk-Spool-Pending", ge=0, le=_COUNT, description="Events waiting in the broker's slot"),
+    Header(
+        alias="X-Helpdesk-Spool-Pending",
+        ge=0,
+        le=_COUNT,
+        description="Events waiting in the broker's slot",
+        json_schema_extra=when_given(),
+    ),
 ]
 RejectedHeader = Annotated[
     int | None,
-    Header(alias="X-Helpdesk-Spool-Rejected", ge=0, le=_COUNT, description="Batches in the spool's rejected/"),
+    Header(
+        alias="X-Helpdesk-Spool-Rejected",
+        ge=0,
+        le=_COUNT,
+        description="Batches in the spool's rejected/",
+        json_schema_extra=when_given(),
+    ),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Path, Query
 
 from api.deps import KnowledgeDep
 from api.schemas import EntryTextBody, FaqEntryBody, Language, TranslationBody
@@ -12,6 +12,7 @@ from api.strict_json import api_router
 from knowledge import Entry, EntryView, KnowledgeBase, entry_view
 
 router = api_router(prefix="/v1/faq", tags=["faq"])
+EntryId = Annotated[str, Path(min_length=1, max_length=200, description="The entry's id (faq-…)")]
 
 
 def text_fields(view: EntryView) -> dict[str, object]:
@@ -67,12 +68,12 @@ def list_entries(kb: KnowledgeDep) -> list[FaqEntryBody]:
 
 
 @router.get("/{entry_id}", response_model=FaqEntryBody, summary="One FAQ entry by id")
-def get_entry(entry_id: str, kb: KnowledgeDep) -> FaqEntryBody:
+def get_entry(entry_id: EntryId, kb: KnowledgeDep) -> FaqEntryBody:
     return _body(kb, kb.get(entry_id))
 
 
 @router.get("/{entry_id}/text", response_model=EntryTextBody, summary="One FAQ entry in a reader's language")
-def get_entry_text(entry_id: str, kb: KnowledgeDep, language: Annotated[Language, Query()] = "zh") -> EntryTextBody:
+def get_entry_text(entry_id: EntryId, kb: KnowledgeDep, language: Annotated[Language, Query()] = "zh") -> EntryTextBody:
     """The entry as a reader of ``language`` sees it: its curated translation (marked as such,
     with the original's link) when there is one, else the source as written."""
     return EntryTextBody.model_validate(text_fields(entry_view(kb, kb.get(entry_id), language)))

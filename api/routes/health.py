@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.schemas_account import AccountStatusBody
 from api.schemas_deflection import RecordsWaitingBody
@@ -20,7 +21,15 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="The index is loaded and answers; whether the bot's records are waiting")
+class StartingBody(BaseModel):
+    status: Literal["starting"]
+
+
+@router.get(
+    "/readyz",
+    summary="The index is loaded and answers; whether the bot's records are waiting",
+    responses={503: {"model": StartingBody, "description": "Still loading the knowledge and the index"}},
+)
 def readyz(request: Request) -> JSONResponse:
     """Ready once the index answers. ``records`` says how many turns' events wait in the bots' spools
     (the app or its database could not take them yet) and how many batches were set aside, as the

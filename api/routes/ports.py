@@ -8,6 +8,8 @@ from fastapi import Path, Query
 
 from api.deps import RuleEngineDep
 from api.rule_errors import located
+from api.rule_patterns import PORT_NUMBER_PATTERN, PORT_PROTOCOL_PATTERN
+from api.schema_types import when_given
 from api.schemas_rules import PortVerdictBody
 from api.strict_json import api_router
 from rules import parse_direction
@@ -18,18 +20,18 @@ router = api_router(prefix="/v1/ports", tags=["ports"])
 @router.get("/{protocol}/{port}", response_model=PortVerdictBody, summary="Is this port blocked upstream?")
 def port_verdict(
     # The rules package validates the values (one message style for every caller); the
-    # schema extras only say in /openapi.json what it accepts.
+    # patterns only say in /openapi.json exactly what it accepts.
     protocol: Annotated[
-        str, Path(description="tcp or udp, any case", json_schema_extra={"pattern": "^(?:[Tt][Cc][Pp]|[Uu][Dd][Pp])$"})
+        str, Path(description="tcp or udp, any case", json_schema_extra={"pattern": PORT_PROTOCOL_PATTERN})
     ],
-    port: Annotated[str, Path(description="1-65535", json_schema_extra={"pattern": "^[0-9]+$"})],
+    port: Annotated[str, Path(description="1-65535 (digits)", json_schema_extra={"pattern": PORT_NUMBER_PATTERN})],
     engine: RuleEngineDep,
     direction: Annotated[
         str | None,
         Query(
             description="ingress or egress; omitted: either direction (TCP 25 then answers 'restricted', "
             "since its outbound use is restricted by default). Aliases such as inbound are not accepted",
-            json_schema_extra={"enum": ["ingress", "egress"]},
+            json_schema_extra=when_given(enum=["ingress", "egress"]),
         ),
     ] = None,
 ) -> PortVerdictBody:

@@ -4,35 +4,31 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from fastapi import Request
 
 from account import AccountError, CallLog, PermissionDeniedError, ResourceNotFoundError, problem_kind
 from api.deps import RuleEngineDep, ServicesDep
-from api.problems import ApiError
+from api.responses import EVALUATE_REFUSALS, RULE_DATA_REFUSALS
 from api.rule_errors import located
+from api.rule_schemas import EVALUATE_REQUEST_SCHEMA
 from api.schemas_account import AccountCallBody, AccountErrorBody, AccountReadBody, call_record, utc
 from api.schemas_rules import (
-    EVALUATE_REQUEST_SCHEMA,
     DeletionCheckRequest,
     DeletionCheckResponse,
     EvaluateResponse,
-    ValidationErrorBody,
     decode_evaluate_body,
 )
 from api.services import Services
-from api.strict_json import api_router
+from api.strict_json import api_router, json_integers
 from rules import RuleEngine, RuleValidationError
 
 log = logging.getLogger("helpdesk")
 router = api_router(prefix="/v1/security-groups", tags=["security groups"])
 
 _EVALUATE_BODY = {
-    "requestBody": {"required": True, "content": {"application/json": {"schema": EVALUATE_REQUEST_SCHEMA}}}
-}
-_INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"model": ValidationErrorBody, "description": "A field is missing, unknown or malformed: each is named"}
+    "requestBody": {"required": True, "content": {"application/json": {"schema": EVALUATE_REQUEST_SCHEMA}}},
+    **EVALUATE_REFUSALS,
 }
 
 
@@ -41,7 +37,6 @@ _INVALID: dict[int | str, dict[str, Any]] = {
     response_model=EvaluateResponse,
     summary="Would this traffic get through?",
     openapi_extra=_EVALUATE_BODY,
-    responses=_INVALID,
 )
 async def evaluate(request: Request, engine: RuleEngineDep) -> EvaluateResponse:
     """Rules are matched by ``PolicyIndex`` (0 first; list order when no policy has one), the
@@ -63,7 +58,7 @@ async def evaluate(request: Request, engine: RuleEngineDep) -> EvaluateResponse:
     "/deletion-check",
     response_model=DeletionCheckResponse,
     summary="Why can't this group be deleted?",
-    responses=_INVALID,
+    openapi_extra=RULE_DATA_REFUSALS,
 )
 def deletion_check(body: DeletionCheckRequest, engine: RuleEngineDep, services: ServicesDep) -> DeletionCheckResponse:
     """Instances still bound (also in the recycle bin: state SHUTDOWN, or isolated), rules of other
@@ -78,33 +73,20 @@ def deletion_check(body: DeletionCheckRequest, engine: RuleEngineDep, services: 
     answer lists the possible causes, as without the account. Otherwise omitted
     ``instances``/``other_groups`` are reported as unchecked; with neither, ``deletable`` is null
     and ``reasons`` lists every possible cause."""
+    region = services.region_of(body.region) if body.region is not None else None  # a bad one is a 422 anyway
     group_id = body.security_group_id.strip() if body.security_group_id else None
     if group_id and body.instances is None and body.other_groups is None and services.account.configured:
-        return _from_account(group_id, body, engine, services)
+        return _from_account(group_id, region, body, engine, services)
     with located("body"):
-        diagnosis = engine.deletion_request(body.security_group_id, body.instances, body.other_groups)
+        diagnosis = engine.deletion_request(body.security_group_id, body.instances, json_integers(body.other_groups))
     return DeletionCheckResponse.of(diagnosis)
 
 
-def _region(body: DeletionCheckRequest, services: Services) -> str | None:
-    if body.region is not None:
-        region = services.region_named(body.region)
-        if region is None:
-            known = ", ".join(sorted(services.diagnoser.vocab.regions))
-            raise ApiError.of(
-                422,
-                f"{body.region!r} is not a region id or name I know; use one of {known}",
-                "region_invalid",
-                loc=("body", "region"),
-            )
-        return region
-    return services.diagnoser.region_in(body.text) if body.text else None
-
-
 def _from_account(
-    group_id: str, body: DeletionCheckRequest, engine: RuleEngine, services: Services
+    group_id: str, region: str | None, body: DeletionCheckRequest, engine: RuleEngine, services: Services
 ) -> DeletionCheckResponse:
-    region = _region(body, services)
+    if region is None and body.text:
+        region = services.diagnoser.region_in(body.text)
     calls = CallLog()
     try:
         facts = services.account.read_deletion(group_id, region, calls)
