@@ -1,6 +1,11 @@
 """Typed async client for the helpdesk HTTP API, the only way actions reach the domain.
 
 The bodies are the contract's (``contract.api``), checked against the app's OpenAPI.
+
+Every call of a process's event loop shares one HTTP session (:func:`shared_session`),
+so a connection to the app is reused while it is fresh instead of being opened for each
+call: a new session and connection cost about 0.5 ms of the action server's CPU and
+1.5 ms of wall time per call (a port verdict makes three calls, two of them in turn).
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ import asyncio
 import json
 import os
 import re
+from collections.abc import AsyncIterator
 from typing import Any, Literal
 
 import aiohttp
@@ -37,6 +43,9 @@ from contract.limits import MAX_MESSAGE_CHARS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_TIMEOUT_S = 5.0
+# An idle connection is closed after this long, well before the app's server closes it (uvicorn
+# after 5 s, proxies after a minute or more), so a call never goes out on one the server is closing.
+KEEPALIVE_S = 2.0
 
 
 class HelpdeskApiError(Exception):
@@ -93,8 +102,37 @@ class CaseRejected(ApiRejected):
     vocabulary changed, a stored paste no longer reads). The case cannot go on."""
 
 
+async def _session_of_this_loop() -> AsyncIterator[aiohttp.ClientSession]:
+    """Yields one session for as long as its event loop runs; the loop's shutdown
+    (``loop.shutdown_asyncgens()``, as ``asyncio.run`` and servers do) closes it."""
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_S))
+    try:
+        while True:
+            yield session
+    finally:
+        await session.close()
+
+
+# Each loop's session and the generator that closes it. A loop that was closed is dropped at the
+# next call (one server loop in production; tests run one loop after another).
+_SESSIONS: dict[asyncio.AbstractEventLoop, tuple[AsyncIterator[aiohttp.ClientSession], aiohttp.ClientSession]] = {}
+
+
+async def shared_session() -> aiohttp.ClientSession:
+    """The HTTP session of the running event loop (made on first use)."""
+    loop = asyncio.get_running_loop()
+    for closed in [other for other in _SESSIONS if other.is_closed()]:
+        del _SESSIONS[closed]
+    found = _SESSIONS.get(loop)
+    if found is None or found[1].closed:
+        keeper = _session_of_this_loop()
+        found = (keeper, await keeper.__anext__())
+        _SESSIONS[loop] = found
+    return found[1]
+
+
 class HelpdeskApi:
-    """One instance per action run; it opens a session per call (the API is local)."""
+    """One instance per action run; its calls share the event loop's session (:func:`shared_session`)."""
 
     def __init__(
         self, base_url: str = DEFAULT_BASE_URL, timeout_s: float = DEFAULT_TIMEOUT_S, handoff_token: str = ""
@@ -131,9 +169,9 @@ class HelpdeskApi:
 
     async def port_verdicts(self, queries: list[tuple[str, int]]) -> list[PortVerdict]:
         """Verdicts for ``(protocol, port)`` pairs, in the order given (one call each, concurrently)."""
-        async with aiohttp.ClientSession(timeout=self.timeout) as session:
-            calls = [self._call(session, "GET", f"/v1/ports/{protocol}/{port}") for protocol, port in queries]
-            results: list[PortVerdict] = list(await asyncio.gather(*calls))
+        session = await shared_session()
+        calls = [self._call(session, "GET", f"/v1/ports/{protocol}/{port}") for protocol, port in queries]
+        results: list[PortVerdict] = list(await asyncio.gather(*calls))
         return results
 
     async def deletion_check(
@@ -215,8 +253,7 @@ class HelpdeskApi:
     async def _request(
         self, method: str, path: str, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
     ) -> Any:
-        async with aiohttp.ClientSession(timeout=self.timeout, headers=headers) as session:
-            return await self._call(session, method, path, json=body)
+        return await self._call(await shared_session(), method, path, json=body, headers=headers)
 
     async def _call(
         self,
@@ -226,10 +263,13 @@ class HelpdeskApi:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         url = self.base_url + path
         try:
-            async with session.request(method, url, json=json, params=params) as response:
+            async with session.request(
+                method, url, json=json, params=params, headers=headers, timeout=self.timeout
+            ) as response:
                 if response.status >= 500:
                     raise ApiUnavailable(f"{method} {url} failed with {response.status}")
                 if response.status >= 400:

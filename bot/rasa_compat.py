@@ -6,11 +6,12 @@ method wrapped process-wide. Each such use is a *hook* listed in :data:`HOOKS`, 
 Rasa names it relies on and who uses it, and no other module of bot/ touches a private
 Rasa name (tests/bot/test_rasa_compat.py has a test per hook).
 
-* Two hooks change Rasa's behaviour for the whole process (they wrap a method of a Rasa
-  class): the action timeout (``guards/action_timeout.py``) and the message-size cap
-  (``guards/message_size.py``). :func:`install` installs them, once; it is called by the
-  launcher ``bot/run.py`` (how scripts/bot.sh and docker-compose.yml start Rasa), never
-  at import.
+* Three hooks change Rasa's behaviour for the whole process (they wrap a method of a Rasa
+  class): the action timeout (``guards/action_timeout.py``), the message-size cap
+  (``guards/message_size.py``) and the action server's answer checked without re-checking
+  the schema each time (``guards/action_result.py``). :func:`install` installs them, once;
+  it is called by the launcher ``bot/run.py`` (how scripts/bot.sh and docker-compose.yml
+  start Rasa), never at import.
 * The others are call-throughs (the Slack channel's use of Rasa's Slack helpers, the
   tracker store's use of Rasa's event streaming) and two base classes for NLU
   components (a hook on the intent classifier's features; count vectors without
@@ -26,7 +27,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,16 @@ HOOKS: tuple[Hook, ...] = (
         "action_timeout",
         ("rasa.core.actions.action:RemoteAction.run",),
         "guards/action_timeout.py: a failed or hung custom action gets a polite reply within ACTION_TIMEOUT_S",
+        process_wide=True,
+    ),
+    Hook(
+        "action_result_schema",
+        (
+            "rasa.core.actions.action:RemoteAction._validate_action_result",
+            "rasa.core.actions.action:RemoteAction.action_response_format_spec",
+        ),
+        "guards/action_result.py: the action server's answer checked with the schema compiled once "
+        "(Rasa re-checks the schema itself on every call: ~20 ms of its event loop)",
         process_wide=True,
     ),
     Hook(
@@ -160,7 +171,7 @@ def check_version(found: str | None = None) -> None:
 # --- the process-wide hooks -------------------------------------------------------------------
 
 _installed = False
-Wrapper = Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]
+Wrapper = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 def _wrap(cls: type, name: str, make: Wrapper) -> None:
@@ -192,13 +203,14 @@ def install(environ: Mapping[str, str] | None = None) -> None:
     if _installed:
         return
     check_version()
-    from guards import action_timeout, message_size
+    from guards import action_result, action_timeout, message_size
     from rasa.core.actions.action import RemoteAction
     from rasa.core.processor import MessageProcessor
 
     env = os.environ if environ is None else environ
     limit = message_size.max_message_chars(env)
     _wrap(RemoteAction, "run", action_timeout.guarded)
+    _wrap(RemoteAction, "_validate_action_result", action_result.guarded)
     _wrap(MessageProcessor, "handle_message", lambda original: message_size.guarded(original, limit))
     _installed = True
     logger.info("rasa_compat: hooks installed for Rasa %s (messages over %d characters skip NLU)", PINNED_RASA, limit)

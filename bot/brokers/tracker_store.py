@@ -1,6 +1,6 @@
 """Rasa's SQL tracker store, made to keep conversations and their records through a database outage.
 
-Two things stock Rasa 3.6 does not do well, fixed here:
+Three things stock Rasa 3.6 does not do well, fixed here:
 
 * **Streaming to the event broker.** ``TrackerStore.stream_events`` re-reads the whole
   tracker from the database on every save only to diff it by length. This store remembers
@@ -13,9 +13,20 @@ Two things stock Rasa 3.6 does not do well, fixed here:
   are lost. Here, a tracker that cannot be written is kept in memory and served to the
   next turn of its conversation (the context is kept), its events are streamed as usual
   (the broker spools what the app cannot take), and it is written to the database when the
-  database answers again (on that conversation's next save, or another's). A conversation
-  whose tracker could not be read at all starts a new session; when written later, its
-  events follow the old ones, as a new session does.
+  database answers again (on that conversation's next save, or another's). A tracker that
+  cannot be read is rebuilt from what this process last saved of it (brokers/recent.py:
+  the events' JSON, bounded in conversations and in bytes, not live trackers: those were
+  most of Rasa's memory growth, 150 KB a conversation). A conversation whose tracker
+  could not be read at all starts a new session; when written later, its events follow
+  the old ones, as a new session does.
+* **SQLite, the default store, opened on every read and write.** SQLAlchemy 1.4 gives a
+  file-based SQLite database no connection pool (``NullPool``): each retrieve and each save
+  opened the file again, and every commit waited for the rollback journal to be synced
+  two or three times. Here the connection is kept (``QueuePool``, what SQLAlchemy 2.0 does
+  for SQLite files) and the database is in write-ahead-log mode (``journal_mode=WAL``),
+  with the same durability (``synchronous=FULL``: a commit is on disk when it returns) at one
+  sync per commit. On the event loop that was about a quarter of a turn (py-spy,
+  benchmarks/bot_bench.py). PostgreSQL is pooled by Rasa already and is left as it is.
 
 Limits: what is kept in memory belongs to this Rasa process (another process serving the
 same conversation during the outage does not see it, and a restart before the database is
@@ -30,15 +41,18 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Generic, TypeVar
 
 import rasa_compat
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from .recent import Lru, RecentTrackers
 
 logger = logging.getLogger(__name__)
 
@@ -48,53 +62,55 @@ def is_outage(error: DBAPIError) -> bool:
     return isinstance(error, OperationalError | InterfaceError) or bool(error.connection_invalidated)
 
 
+def is_sqlite_file(url: sa.engine.URL) -> bool:
+    """Whether ``url`` is an SQLite database in a file (not in memory)."""
+    return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")  # kept by the file; readers do not block the writer
+        cursor.execute("PRAGMA synchronous=FULL")  # a commit returns once it is on disk, as before
+    finally:
+        cursor.close()
+
+
+def sqlite_engine(url: sa.engine.URL) -> sa.engine.Engine:
+    """An engine for the SQLite file at ``url`` that keeps its connection open (see the module docstring).
+
+    Connections may move between threads (``check_same_thread=False``, as SQLAlchemy 2.0 sets for
+    a pooled SQLite file); the pool hands each to one user at a time.
+    """
+    engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+    sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 MAX_KEPT = 10_000  # conversations kept unsaved in memory; past it the oldest is given up (logged)
-MAX_RECENT = 1_000  # trackers remembered to keep the context when the database cannot be read (~50 KB each)
-MAX_STREAMED = 100_000  # conversations whose streamed-event count is remembered
+# Conversations remembered to keep their context when the database cannot be read (brokers/recent.py),
+# and at most this many characters of their events' JSON (about as many bytes): 10 to 40 KB a conversation.
+MAX_RECENT = 10_000
+MAX_RECENT_CHARS = 32 * 1024 * 1024
+# Conversations whose streamed-event count is remembered: needed from a turn's retrieve to its
+# save (a save without one asks the database), so far more than the turns ever in flight at once.
+MAX_STREAMED = 10_000
 FLUSH_PER_SAVE = 20  # kept trackers written after each successful save
-
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class Lru(Generic[K, V]):
-    """A dict that forgets its least recently set keys past ``size``."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        return self._items.get(key)
-
-    def set(self, key: K, value: V) -> tuple[K, V] | None:
-        """Set ``key``; returns the entry it pushed out, if any."""
-        self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self.size:
-            return self._items.popitem(last=False)
-        return None
-
-    def pop(self, key: K) -> V | None:
-        return self._items.pop(key, None)
-
-    def keys(self) -> list[K]:
-        return list(self._items)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class HelpdeskSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that streams without re-reading and rides out a database outage."""
 
+    engine: sa.engine.Engine  # made by SQLTrackerStore; replaced for an SQLite file
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
+        if is_sqlite_file(self.engine.url):
+            self.engine.dispose()
+            self.engine = sqlite_engine(self.engine.url)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         self._streamed: Lru[str, int] = Lru(MAX_STREAMED)
-        self._recent: Lru[str, DialogueStateTracker] = Lru(MAX_RECENT)
+        self._recent = RecentTrackers(MAX_RECENT, MAX_RECENT_CHARS)
         # sender -> (tracker, written_whole): trackers the database has not taken yet. written_whole:
         # the tracker was started without reading the database, so all its events are new to it.
         self._kept: Lru[str, tuple[DialogueStateTracker, bool]] = Lru(MAX_KEPT)
@@ -113,14 +129,12 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
             except DBAPIError as e:
                 if not is_outage(e):
                     raise
-                tracker = self._recent.get(sender_id)
+                tracker = self._recent.tracker(sender_id, self.domain.slots if self.domain else None)
                 self._warn(f"cannot read conversation trackers ({e.__class__.__name__})", tracker is not None)
                 if tracker is None:
                     self._unread.add(sender_id)
             else:
                 self._unread.discard(sender_id)
-                if tracker is not None:
-                    self._recent.set(sender_id, tracker)
         self._streamed.set(sender_id, len(tracker.events) if tracker is not None else 0)
         return tracker
 
@@ -138,14 +152,14 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
         whole = kept[1] if kept is not None else sender in self._unread
         self._unread.discard(sender)
         try:
-            self._write(tracker, whole)
+            written = self._write(tracker, whole)
         except DBAPIError as e:
             if not is_outage(e):
                 raise
             self._keep(sender, tracker, whole)
             self._warn(f"cannot write conversation trackers ({e.__class__.__name__})", True)
             return
-        self._recent.set(sender, tracker)
+        self._recent.remember(tracker, written)
         self._flush_kept()
 
     async def stream_events(self, tracker: DialogueStateTracker) -> None:
@@ -170,12 +184,15 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
             logger.warning("cannot tell which events of %s are new; streaming them all", tracker.sender_id)
             return 0
 
-    def _write(self, tracker: DialogueStateTracker, whole: bool) -> None:
-        """Store the events the database lacks (all of them for a tracker started without reading it)."""
+    def _write(self, tracker: DialogueStateTracker, whole: bool) -> list[str]:
+        """Store the events the database lacks (all of them for a tracker started without reading it);
+        returns their JSON, as stored."""
+        written: list[str] = []
         with self.session_scope() as session:
             events: Iterable[Event] = tracker.events if whole else rasa_compat.unsaved_events(self, session, tracker)
             for event in events:
                 data = event.as_dict()
+                written.append(json.dumps(data))
                 session.add(
                     self.SQLEvent(
                         sender_id=tracker.sender_id,
@@ -183,10 +200,11 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
                         timestamp=data.get("timestamp"),
                         intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
                         action_name=data.get("name"),
-                        data=json.dumps(data),
+                        data=written[-1],
                     )
                 )
             session.commit()
+        return written
 
     def _keep(self, sender: str, tracker: DialogueStateTracker, whole: bool) -> None:
         pushed = self._kept.set(sender, (tracker, whole))
@@ -205,13 +223,13 @@ class HelpdeskSQLTrackerStore(SQLTrackerStore):
             if kept is None:
                 continue
             try:
-                self._write(*kept)
+                written = self._write(*kept)
             except DBAPIError as e:
                 self._kept.set(sender, kept)
                 if is_outage(e):
                     return
                 raise
-            self._recent.set(sender, kept[0])
+            self._recent.remember(kept[0], written)
             logger.info("conversation tracker %s written after the database came back", sender)
 
     def _warn(self, what: str, context_kept: bool) -> None:

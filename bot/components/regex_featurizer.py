@@ -9,7 +9,8 @@ start overlaps it exactly when it starts before the token's end.
 
 The output is Rasa's own, feature for feature (sequence and sentence features, each
 token's ``pattern`` flags; tests/bot/test_rasa_compat.py compares them); training
-keeps Rasa's code, as training examples are short.
+keeps Rasa's code, as training examples are short. A served paste, whose tokens cover
+only its start (components/tokenizer.py, ``TOKENIZED_CHARS``), is searched that far only.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from components.tokenizer import TOKENIZED_CHARS
 
 Features = tuple[scipy.sparse.coo_matrix | None, scipy.sparse.coo_matrix | None]
 
@@ -46,10 +49,11 @@ class LinearRegexFeaturizer(RegexFeaturizer):
         if not text or not tokens:
             return None, None
         flags = 0 if self.case_sensitive else re.IGNORECASE
+        end = min(len(text), message.get(TOKENIZED_CHARS) or len(text))
         sequence = np.zeros([len(tokens), len(self.known_patterns)])
         sentence = np.zeros([1, len(self.known_patterns)])
         for index, pattern in enumerate(self.known_patterns):
-            matches = list(re.finditer(pattern["pattern"], text, flags=flags))
+            matches = list(re.compile(pattern["pattern"], flags).finditer(text, 0, end))
             starts = [m.start() for m in matches]
             ends = [m.end() for m in matches]
             for token_index, token in enumerate(tokens):

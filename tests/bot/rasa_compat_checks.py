@@ -81,6 +81,7 @@ def install_once_and_only_over_rasa_methods() -> str:
     rasa_compat.install({"HELPDESK_MAX_MESSAGE_CHARS": "100"})
     rasa_compat.install()  # a second call changes nothing
     assert RemoteAction.run.__qualname__ == "RemoteAction.run.guarded"
+    assert RemoteAction._validate_action_result.__qualname__ == "RemoteAction._validate_action_result.guarded"
     assert MessageProcessor.handle_message.__qualname__ == "MessageProcessor.handle_message.guarded"
     assert MessageProcessor.handle_message.__wrapped__.__qualname__ == "MessageProcessor.handle_message"
 
@@ -94,7 +95,7 @@ def install_once_and_only_over_rasa_methods() -> str:
         assert "Other.run" in str(e)
     else:
         raise AssertionError("a method that is not Rasa's own was wrapped")
-    return "both wrapped once; a foreign method refused"
+    return "each wrapped once; a foreign method refused"
 
 
 @check
@@ -134,6 +135,47 @@ def action_timeout() -> str:
         assert events[0].data["custom"] == {"kind": "error", "language": "zh", "error": "unavailable"}
     assert took < 5, f"the hung action took {took:.1f} s (ACTION_TIMEOUT_S=0.5)"
     return f"down: one polite reply; hung: the same after {took:.2f} s"
+
+
+@check
+def action_result_schema() -> str:
+    import rasa_compat
+    from jsonschema import ValidationError, validators
+    from rasa.core.actions.action import RemoteAction
+
+    rasa_compat.install({"HELPDESK_MAX_MESSAGE_CHARS": "100"})
+    schema_class = validators.validator_for(RemoteAction.action_response_format_spec())
+    checked = []
+    original_check = schema_class.check_schema
+
+    def counting(schema: Any, *args: Any, **kwargs: Any) -> None:
+        checked.append(schema)
+        original_check(schema, *args, **kwargs)
+
+    schema_class.check_schema = counting  # type: ignore[method-assign]
+    action = RemoteAction("action_answer", None)
+    valid = {
+        "events": [{"event": "slot", "timestamp": None, "name": "language", "value": "zh"}],
+        "responses": [{"text": "445 端口被封", "buttons": [], "custom": {"kind": "port_verdict"}}],
+    }
+    invalid = {"events": [{"event": "slot", "timestamp": "soon", "name": "language"}], "responses": "none"}
+    try:
+        for _ in range(3):
+            assert action._validate_action_result(valid) is True
+        assert not checked, "the schema was checked again on a call"
+        errors = []
+        rasas = RemoteAction._validate_action_result.__wrapped__
+        for validate in (action._validate_action_result, lambda result: rasas(action, result)):
+            try:
+                validate(invalid)
+            except ValidationError as e:
+                errors.append(e.message)
+            else:
+                raise AssertionError("an invalid answer was accepted")
+    finally:
+        schema_class.check_schema = original_check  # type: ignore[method-assign]
+    assert errors[0] == errors[1] and "Failed to validate Action server response" in errors[0], errors
+    return "a valid answer passes without checking the schema again; an invalid one gets Rasa's own error"
 
 
 @check
@@ -458,9 +500,131 @@ def tracker_store_stream_and_unsaved_events() -> str:
     return f"{len(unsaved)} of {total} events unsaved; published with their sender_id"
 
 
+@check
+def helpdesk_tracker_store_sqlite_and_outage_context() -> str:
+    """brokers/tracker_store.py: an SQLite file is kept open in WAL mode, durable on commit; a
+    conversation's context comes back from memory, as the database had it, when it cannot be read."""
+    # bot/brokers, not tests/bot/brokers (this script's folder is first on the path)
+    sys.path.insert(0, str(BOT))
+    try:
+        from brokers.recent import RecentTrackers
+        from brokers.tracker_store import HelpdeskSQLTrackerStore
+    finally:
+        sys.path.remove(str(BOT))
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+    from sqlalchemy.exc import OperationalError
+
+    domain = Domain.load(str(BOT / "domain.yml"))
+    paste = (BOT.parent / "tests" / "evidence" / "data" / "host" / "iptables_S.txt").read_text(encoding="utf-8")
+
+    async def turn(store: Any, sender: str, text: str, intent: str, case: Any) -> None:
+        tracker = await store.get_or_create_tracker(sender)
+        for event in (
+            UserUttered(text, {"name": intent, "confidence": 1.0}),
+            ActionExecuted("action_diagnose"),
+            BotUttered("诊断", data={"custom": {"kind": "diagnosis", "language": "zh"}}),
+            SlotSet("case", case),
+            ActionExecuted("action_listen"),
+        ):
+            tracker.update(event, domain)
+        await store.save(tracker)
+
+    async def run(path: Path) -> tuple[Any, ...]:
+        store = HelpdeskSQLTrackerStore(domain, dialect="sqlite", db=str(path))
+        with store.engine.connect() as conn:
+            modes = (
+                conn.exec_driver_sql("PRAGMA journal_mode").scalar(),
+                conn.exec_driver_sql("PRAGMA synchronous").scalar(),
+            )
+        await turn(store, "c1", "8080访问不了", "report_problem", {"ports": [8080]})
+        await turn(store, "c1", paste, "report_problem", {"ports": [8080], "evidence": [paste]})
+        with store.session_scope() as session:
+            rows = [r.data for r in session.query(store.SQLEvent).filter_by(sender_id="c1").order_by(store.SQLEvent.id)]
+        remembered = list(store._recent._items["c1"].events)
+        expected = await store.retrieve("c1")
+
+        async def down(*args: Any, **kwargs: Any) -> Any:
+            raise OperationalError("SELECT", {}, Exception("database down"))
+
+        saved, SQLTrackerStore._retrieve = SQLTrackerStore._retrieve, down  # type: ignore[method-assign]
+        try:
+            during = await store.retrieve("c1")
+            unknown = await store.retrieve("c2")
+        finally:
+            SQLTrackerStore._retrieve = saved  # type: ignore[method-assign]
+        return type(store.engine.pool).__name__, modes, rows, remembered, expected, during, unknown
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pool, modes, rows, remembered, expected, during, unknown = asyncio.run(run(Path(tmp) / "t.db"))
+    assert pool == "QueuePool" and modes == ("wal", 2), (pool, modes)  # 2: synchronous=FULL
+    assert remembered == rows, "what is remembered is what the database stores"
+    assert during is not None and unknown is None
+    assert [e.as_dict() for e in during.events] == [e.as_dict() for e in expected.events]
+    assert during.current_slot_values() == expected.current_slot_values()
+
+    class Tracker:  # just what RecentTrackers reads
+        def __init__(self, sender_id: str, size: int) -> None:
+            self.sender_id, self.events = sender_id, [BotUttered("x" * size)]
+
+    recent = RecentTrackers(max_conversations=3, max_chars=10_000)
+    for i in range(5):
+        recent.remember(Tracker(f"s{i}", 1000))  # type: ignore[arg-type]
+    assert [f"s{i}" in recent for i in range(5)] == [False, False, True, True, True], "at most 3 conversations"
+    recent.remember(Tracker("big", 8_000))  # type: ignore[arg-type]
+    assert "big" in recent and recent.chars <= 10_000 and len(recent) < 3, "at most 10,000 characters"
+    return (
+        f"SQLite kept open ({pool}, WAL, synchronous FULL); {len(rows)} events remembered as stored; "
+        "the context read back during an outage equals the database's; bounded in conversations and characters"
+    )
+
+
+@check
+def paste_tokenized_to_its_head() -> str:
+    """components/tokenizer.py: a served paste is tokenized (and regex-featurized) as far as its first
+    segment, a training example whole; intent and entities come from the whole text."""
+    from components.regex_featurizer import LinearRegexFeaturizer
+    from components.tokenizer import SEGMENT_CHARS, TOKENIZED_CHARS, SegmentedJiebaTokenizer
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    rules = (BOT.parent / "tests" / "evidence" / "data" / "host" / "iptables_L_nv_lines.txt").read_text(
+        encoding="utf-8"
+    )
+    paste = "8080 连不上，规则如下：\n" + rules + "\n" + rules  # about 3,700 characters
+    with tempfile.TemporaryDirectory() as tmp:
+        (served,) = tokenized([paste], Path(tmp) / "served")
+        storage, resource, context = graph_parts(Path(tmp), "train")
+        config = {
+            **SegmentedJiebaTokenizer.get_default_config(),
+            "token_pattern": r"(?u)[a-zA-Z]+|[0-9]+|[^\W\d_a-zA-Z]+",
+        }
+        training = TrainingData([Message(data={"text": paste, "intent": "report_problem"})])
+        SegmentedJiebaTokenizer.create(config, storage, resource, context).process_training_data(training)
+        trained = training.training_examples[0]
+        storage, resource, context = graph_parts(Path(tmp), "regex")
+        config = {**LinearRegexFeaturizer.get_default_config(), "case_sensitive": False}
+        tail_only = [{"name": "reject", "pattern": r"reject-with"}]  # only in the paste's rules, past its head
+        featurizer = LinearRegexFeaturizer(config, storage, resource, context, known_patterns=tail_only)
+        _, sentence = featurizer.regex_features(served, "text")
+    covered = served.get(TOKENIZED_CHARS)
+    assert covered is not None and covered <= SEGMENT_CHARS < len(paste)
+    assert max(t.end for t in served.get("text_tokens")) <= covered
+    assert max(t.end for t in trained.get("text_tokens")) > len(paste) - 10, "training tokenizes the whole text"
+    assert sentence is not None and sentence.toarray().sum() == 0, "a pattern past the head is not searched"
+    parsed = asyncio.run(Agent.load(str(MODEL)).parse_message(paste))
+    ports = [e for e in parsed["entities"] if e["entity"] == "port"]
+    assert parsed["intent"]["name"] == "report_problem" and parsed["intent"]["confidence"] == 1.0
+    assert any(e["start"] > SEGMENT_CHARS for e in ports), "entities are read from the whole text"
+    return f"served: tokens up to {covered} of {len(paste)} characters; trained whole; {len(ports)} port entities"
+
+
 # Which check holds each hook of rasa_compat.HOOKS to the installed Rasa.
 COVERS = {
     "action_timeout": "action_timeout",
+    "action_result_schema": "action_result_schema",
     "message_cap": "message_cap",
     "slack_is_user_message": "slack_is_user_message",
     "slack_is_supported_channel": "slack_is_supported_channel",

@@ -24,6 +24,7 @@ CHECKS = [
     "every_hook_has_a_check",
     "install_once_and_only_over_rasa_methods",
     "action_timeout",  # RemoteAction.run wrapped: a failed or hung action answers politely
+    "action_result_schema",  # RemoteAction._validate_action_result wrapped: the schema checked once
     "message_cap",  # MessageProcessor.handle_message wrapped: over-long messages skip NLU
     "slack_is_user_message",
     "slack_is_supported_channel",
@@ -36,6 +37,8 @@ CHECKS = [
     "segmented_tokenizer",
     "linear_regex_featurizer",
     "tracker_store_stream_and_unsaved_events",  # TrackerStore._stream_new_events, SQLTrackerStore._additional_events
+    "helpdesk_tracker_store_sqlite_and_outage_context",
+    "paste_tokenized_to_its_head",
 ]
 
 

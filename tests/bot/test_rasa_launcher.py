@@ -68,6 +68,27 @@ def test_an_unauthenticated_api_is_refused(argv: list[str], env: dict[str, str],
         launcher.rasa_argv(argv, env)
 
 
+@pytest.mark.parametrize(
+    ("argv", "imported", "skipped"),
+    [
+        # The server: JAX, which TensorFlow would import for TFLite only, is not imported.
+        (["run", "--model", "m"], {}, ["jax"]),
+        # Already imported (by whoever started us): left as it is.
+        (["run", "--model", "m"], {"jax": "the module"}, []),
+        # Not the server: the action server, training, validation import what they like.
+        (["run", "actions"], {}, []),
+        (["train", "--config", "c.yml"], {}, []),
+    ],
+)
+def test_the_server_does_not_import_what_it_never_uses(
+    argv: list[str], imported: dict[str, object], skipped: list[str]
+) -> None:
+    modules = dict(imported)
+    assert load_launcher().skip_unused_imports(argv, modules) == skipped
+    # None in sys.modules: `import jax` raises ModuleNotFoundError, as for a module not installed.
+    assert modules == {**imported, **dict.fromkeys(skipped)}
+
+
 # --- scripts/bot.sh against a stand-in Rasa ----------------------------------------------------
 
 
