@@ -150,8 +150,11 @@ from pathlib import Path
 
 out, min_acc, min_f1 = Path(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
 intents = json.loads((out / "intent_report.json").read_text())
-entities_file = out / "RegexEntityExtractor_report.json"
-entities = json.loads(entities_file.read_text()) if entities_file.exists() else {}
+# The pipeline's one entity extractor (components.entity_extractor.HeadRegexEntityExtractor).
+reports = sorted(out.glob("*EntityExtractor_report.json"))
+if len(reports) != 1:
+    sys.exit(f"expected one entity extractor report in {out}, found {[r.name for r in reports]}")
+entities = json.loads(reports[0].read_text())
 acc = intents["accuracy"]
 port_f1 = entities.get("port", {}).get("f1-score", 0.0)
 errors = json.loads((out / "intent_errors.json").read_text()) if (out / "intent_errors.json").exists() else []

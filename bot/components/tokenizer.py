@@ -15,8 +15,9 @@ segment: the user's words around a paste come before it ("我的8080从外面连
 and the intent of a paste is the paste detector's whatever the classifier says, so what the
 classifier reads of the rest only weighed on the tail of the intent ranking, for most of the
 turn's cost (a 5 KB iptables paste: about 70 ms of Rasa's CPU in tokens and features,
-benchmarks/bot_bench.py). Entities are unaffected (RegexEntityExtractor reads the text, not
-the tokens), and training is unchanged (``process_training_data`` tokenizes every example whole).
+benchmarks/bot_bench.py). Entities are read as far as the tokens go too
+(components/entity_extractor.py), and training is unchanged (``process_training_data``
+tokenizes every example whole).
 """
 
 from __future__ import annotations

@@ -583,7 +583,8 @@ def helpdesk_tracker_store_sqlite_and_outage_context() -> str:
 @check
 def paste_tokenized_to_its_head() -> str:
     """components/tokenizer.py: a served paste is tokenized (and regex-featurized) as far as its first
-    segment, a training example whole; intent and entities come from the whole text."""
+    segment, a training example whole; the intent comes from the whole text, entities from the head
+    (components/entity_extractor.py)."""
     from components.regex_featurizer import LinearRegexFeaturizer
     from components.tokenizer import SEGMENT_CHARS, TOKENIZED_CHARS, SegmentedJiebaTokenizer
     from rasa.core.agent import Agent
@@ -617,7 +618,10 @@ def paste_tokenized_to_its_head() -> str:
     parsed = asyncio.run(Agent.load(str(MODEL)).parse_message(paste))
     ports = [e for e in parsed["entities"] if e["entity"] == "port"]
     assert parsed["intent"]["name"] == "report_problem" and parsed["intent"]["confidence"] == 1.0
-    assert any(e["start"] > SEGMENT_CHARS for e in ports), "entities are read from the whole text"
+    assert ports and all(e["end"] <= covered for e in ports), "entities are read from the head only"
+    assert ports[0]["value"] == "8080" and ports[0]["start"] == 0, "the user's words before the paste are read"
+    short = asyncio.run(Agent.load(str(MODEL)).parse_message("8080 和 443 连不上"))
+    assert [e["value"] for e in short["entities"] if e["entity"] == "port"] == ["8080", "443"], "others unchanged"
     return f"served: tokens up to {covered} of {len(paste)} characters; trained whole; {len(ports)} port entities"
 
 
