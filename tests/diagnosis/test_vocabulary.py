@@ -98,3 +98,14 @@ def test_an_item_without_a_source_is_refused(kb: Any, tmp_path: Path) -> None:
     path.write_text(text.replace(ssh_source, "    sources: []\n", 1), encoding="utf-8")
     with pytest.raises(VocabularyError, match=r"services\[0\]\.sources: name at least one source"):
         load_vocabulary(kb, directory)
+
+
+def test_what_decided_stands_as_a_clause_of_its_own(diagnoser: Diagnoser) -> None:
+    """``{decided}`` is a whole clause ("sg-1's rule PolicyIndex 3 (...) drops it") or a noun
+    phrase ("the default deny at the end of sg-1"), so a summary introduces it after a colon;
+    "dropped by {decided}" read "dropped by sg-1's rule ... drops it"."""
+    for cause in diagnoser.vocab.causes.values():
+        for text in (cause.summary, cause.summary_statement):
+            for template in (text.zh, text.en) if text is not None else ():
+                for at in [i for i in range(len(template)) if template.startswith("{decided}", i)]:
+                    assert template[:at].endswith(("：", ": ")), (cause.id, template)
