@@ -55,6 +55,14 @@ def record(client: Any, messages: list[str]) -> list[dict[str, Any]]:
     return exchanges
 
 
+def record_stale_case(client: Any) -> list[dict[str, Any]]:
+    """A case the app no longer accepts (a check id it does not know): 422 naming the case."""
+    stale = json.loads((DATA / "zh_next_check.json").read_text("utf-8"))[0]["body"]["case"]
+    stale["checks"][0]["id"] = "retired_check"
+    response = client.post("/v1/diagnose", json={"case": stale, "text": "还是不行", "language": None})
+    return [{"request": {"case": stale, "text": "还是不行"}, "status": response.status_code, "body": response.json()}]
+
+
 def main() -> None:
     from fastapi.testclient import TestClient
 
@@ -68,16 +76,8 @@ def main() -> None:
             path = DATA / f"{name}.json"
             path.write_text(json.dumps(record(client, messages), ensure_ascii=False, indent=1) + "\n", "utf-8")
             print(path.relative_to(REPO))
-        # A case the app no longer accepts (a check id it does not know): 422 naming the case.
-        stale = json.loads((DATA / "zh_next_check.json").read_text("utf-8"))[0]["body"]["case"]
-        stale["checks"][0]["id"] = "retired_check"
-        response = client.post("/v1/diagnose", json={"case": stale, "text": "还是不行", "language": None})
-        exchange = {
-            "request": {"case": stale, "text": "还是不行"},
-            "status": response.status_code,
-            "body": response.json(),
-        }
-        (DATA / "stale_case.json").write_text(json.dumps([exchange], ensure_ascii=False, indent=1) + "\n", "utf-8")
+        stale = record_stale_case(client)
+        (DATA / "stale_case.json").write_text(json.dumps(stale, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
 if __name__ == "__main__":
