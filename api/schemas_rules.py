@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from api.rule_schemas import groups
 from api.schema_types import NotBlank, RegionName
 from api.schemas_account import AccountReadBody
-from api.strict_json import json_integers
 from contract.limits import MAX_MESSAGE_CHARS
 from rules import (
     Blocker,
@@ -69,8 +68,9 @@ def decode_evaluate_body(raw: bytes, content_type: str | None) -> Any:
             )
     try:
         # jiter (pydantic-core's parser) is about twice as fast as json.loads on a large
-        # group; NaN and Infinity are not JSON.
-        return json_integers(pydantic_core.from_json(raw, allow_inf_nan=False, cache_strings="keys"))
+        # group; NaN and Infinity are not JSON. A whole number written 2.0 is read as 2 where
+        # the rules read a whole number (rules.errors.whole_number), not by a walk over the body.
+        return pydantic_core.from_json(raw, allow_inf_nan=False, cache_strings="keys")
     except ValueError as e:
         raise RuleValidationError.single(("body",), f"the body is not valid JSON: {e}", "json_invalid") from e
 

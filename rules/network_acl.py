@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from rules.addresses import IPAddress, IPNetwork, parse_cidr
-from rules.errors import Loc, Problem, ProblemCollector, RuleValidationError
+from rules.errors import Loc, Problem, ProblemCollector, RuleValidationError, whole_number
 from rules.flows import Flow
 from rules.policies import Direction
 from rules.services import PORTED, Service, make_service, parse_rule_protocol
@@ -253,7 +253,7 @@ def parse_acl_entry(raw: object, direction: Direction, index: int, loc: Loc) -> 
     action: EntryAction | None = "ACCEPT" if text == "ACCEPT" else "DROP" if text == "DROP" else None
     if action is None:
         problems.add((*loc, "Action"), f"Action must be ACCEPT or DROP, got {action_text!r}", "action_invalid")
-    priority = raw.get("Priority")
+    priority = whole_number(raw.get("Priority"))
     if priority is not None and (type(priority) is not int or priority < 0):
         problems.add(
             (*loc, "Priority"), f"Priority must be a whole number 0 or more, got {priority!r}", "index_invalid"
@@ -306,9 +306,10 @@ def _network(raw: object, loc: Loc) -> IPNetwork:
 
 
 def _in_priority_order(entries: list[AclEntry]) -> tuple[AclEntry, ...]:
-    priorities = [e.raw.get("Priority") for e in entries]
-    if entries and all(isinstance(p, int) and not isinstance(p, bool) for p in priorities):
-        return tuple(sorted(entries, key=lambda e: int(e.raw["Priority"])))
+    priorities = [p for e in entries if type(p := whole_number(e.raw.get("Priority"))) is int]
+    if entries and len(priorities) == len(entries):
+        order = sorted(range(len(entries)), key=priorities.__getitem__)
+        return tuple(entries[i] for i in order)
     return tuple(entries)
 
 

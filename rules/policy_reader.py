@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rules.addresses import MAX_KEY, block_error, network_of, read_block
-from rules.errors import Loc, Problem
+from rules.errors import Loc, Problem, whole_number
 from rules.policies import (
     REF_SERVICE,
     REF_SOURCE,
@@ -118,7 +118,7 @@ def read_policy(raw: object, loc: Loc, problems: list[Problem]) -> Read | None:
             problems.append(
                 Problem((*loc, "Action"), f"Action must be ACCEPT or DROP, got {value!r}", "action_invalid")
             )
-    index = raw.get("PolicyIndex")
+    index = whole_number(raw.get("PolicyIndex"))
     if index is not None and (type(index) is not int or index < 0):
         index = _policy_index(index, loc, problems)
     service = _service(raw, loc, problems)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from rules.errors import Loc, RuleValidationError, json_text
+from rules.errors import Loc, RuleValidationError, json_text, whole_number
 
 RuleProtocol = Literal["tcp", "udp", "icmp", "icmpv6", "gre", "all"]
 FlowProtocol = Literal["tcp", "udp", "icmp", "icmpv6", "gre"]
@@ -76,6 +76,7 @@ def parse_port_number(value: object, loc: Loc, text_allowed: bool = True) -> int
     Raises:
         RuleValidationError: not a whole number (``true`` and ``"22 "`` included), or out of range.
     """
+    value = whole_number(value)
     if type(value) is int:
         port = value
     elif text_allowed and isinstance(value, str) and value.removeprefix("-").isdigit() and value.isascii():
@@ -104,6 +105,7 @@ def read_port_spec(value: object) -> PortSpec | str:
         return found
     if value is None:
         return ALL_PORTS_SPEC
+    value = whole_number(value)
     if type(value) is int and MIN_PORT <= value <= MAX_PORT:
         return value, value, None
     if type(value) is int:

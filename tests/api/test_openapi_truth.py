@@ -57,6 +57,9 @@ BODIES: list[tuple[str, dict[str, Any], bool]] = [
     ),
     ("/v1/security-groups/evaluate", {"security_groups": [_group(PolicyIndex=3.0)], "flow": FLOW}, True),
     ("/v1/security-groups/evaluate", {"security_groups": [_group(PolicyIndex=-1)], "flow": FLOW}, False),
+    ("/v1/security-groups/evaluate", {"security_groups": [_group(PolicyIndex=0.5)], "flow": FLOW}, False),
+    ("/v1/security-groups/evaluate", {"security_groups": [GROUP], "flow": {**FLOW, "port": 22.0}}, True),
+    ("/v1/security-groups/evaluate", {"security_groups": [GROUP], "flow": {**FLOW, "port": 22.5}}, False),
     ("/v1/security-groups/evaluate", {"security_groups": [_group(cidrBlock="1.2.3.4")], "flow": FLOW}, False),
     (
         "/v1/security-groups/evaluate",

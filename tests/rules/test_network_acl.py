@@ -159,6 +159,18 @@ def decide(raw: dict[str, Any], ephemeral: tuple[int, int] | None = None, **flow
             ("ingress", 1),
             "Ingress entry #1",
         ),
+        # ... a whole number written 2.0 included (JSON Schema's integer).
+        (
+            acl(
+                [entry("TCP", "22", "0.0.0.0/0", Priority=2.0), entry("TCP", "22", "0.0.0.0/0", "DROP", Priority=1)],
+                [ALL_OUT],
+            ),
+            {},
+            None,
+            "DROP",
+            ("ingress", 1),
+            "Ingress entry #1",
+        ),
         # The entry-set shape of ModifyNetworkAclEntries is read too.
         (
             {"NetworkAclEntrySet": {"Ingress": [SSH_IN], "Egress": [ALL_OUT]}},

@@ -85,6 +85,19 @@ def test_rules_are_in_policy_index_order() -> None:
     assert [p.position for p in g.ingress] == [1, 2, 0]
 
 
+def test_a_whole_number_written_with_a_fraction_is_that_number() -> None:
+    # JSON Schema (and so /openapi.json) reads 2.0 as the integer 2; so do the rules, field by field.
+    policies = [{**rule(port=str(80 + i)), "PolicyIndex": index} for i, index in enumerate([2.0, 0, 1.0])]
+    (g,) = parse_security_groups([group(ingress=policies)])
+    assert [p.policy_index for p in g.ingress] == [0, 1, 2]
+    assert [p.position for p in g.ingress] == [1, 2, 0]
+    with pytest.raises(RuleValidationError) as caught:
+        parse_security_groups([group(ingress=[{**rule(), "PolicyIndex": 0.5}])])
+    assert [p.loc[-1] for p in caught.value.problems] == ["PolicyIndex"]
+    with pytest.raises(RuleValidationError):
+        parse_security_groups([group(ingress=[{**rule(), "PolicyIndex": True}])])  # a boolean is not a number
+
+
 def test_references_are_kept_as_references() -> None:
     (g,) = parse_security_groups(
         [
