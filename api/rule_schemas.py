@@ -43,7 +43,7 @@ from api.rule_patterns import (
     spelled_as,
     string_schema,
 )
-from rules import MAX_GROUPS, MAX_IPTABLES_CHARS
+from rules import MAX_GROUPS, MAX_IPTABLES_CHARS, POLICY_FIELDS
 
 # Schemas used more than once are components of /openapi.json (``api/openapi.py`` adds them):
 # one copy in the document, however often the bodies use it.
@@ -75,19 +75,6 @@ def _template_ref(single: str, group: str, single_prefix: str, group_prefix: str
 
 SERVICE_REF, NO_SERVICE_REF = _template_ref("ServiceId", "ServiceGroupId", "ppm", "ppmg")
 ADDRESS_REF, NO_ADDRESS_REF = _template_ref("AddressId", "AddressGroupId", "ipm", "ipmg")
-POLICY_FIELDS = (
-    "PolicyIndex",
-    "Protocol",
-    "Port",
-    "ServiceTemplate",
-    "CidrBlock",
-    "Ipv6CidrBlock",
-    "SecurityGroupId",
-    "AddressTemplate",
-    "Action",
-    "PolicyDescription",
-    "ModifyTime",
-)
 _SOURCES = {
     "CidrBlock": string_schema(f"^{IPV4_BLOCK}$", "IPv4 block or address", ["0.0.0.0/0"]),
     "Ipv6CidrBlock": string_schema(f"^{IPV6_BLOCK}$", "IPv6 block or address", ["::/0"]),

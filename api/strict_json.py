@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 
 from api.problems import Problem
 from api.responses import document_errors
+from rules.errors import whole_number
 
 Loc = tuple[str | int, ...]
 # The escape of a UTF-16 surrogate in JSON text; only then is a walk over the strings needed.
@@ -50,7 +51,7 @@ def _finite_number(text: str) -> float | int:
             422,
             Problem(f"{text} is too large to be a number here; send a finite number", "number_not_finite", ("body",)),
         )
-    return int(value) if value.is_integer() else value
+    return whole_number(value)
 
 
 def json_integers(value: Any) -> Any:
@@ -61,7 +62,7 @@ def json_integers(value: Any) -> Any:
     """
     kind = type(value)
     if kind is float:
-        return int(value) if value.is_integer() else value
+        return whole_number(value)
     if kind is dict:
         for key, item in value.items():
             if type(item) in _CONTAINERS_OR_FLOAT:

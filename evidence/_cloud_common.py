@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from evidence.errors import LineProblem, UnreadableEvidenceError
 from evidence.models import EvidenceFormat, SecurityGroupsEvidence
-from rules import RuleValidationError, parse_security_groups
+from rules import POLICY_FIELDS, RuleValidationError, parse_security_groups
 
 Direction = Literal["ingress", "egress"]
 DIRECTIONS: tuple[Direction, ...] = ("ingress", "egress")
@@ -183,18 +183,8 @@ def validate(
     return SecurityGroupsEvidence(groups=parsed, canonical=tuple(canonical), directions=directions)
 
 
-_FIELD_ORDER = (
-    "PolicyIndex",
-    "Protocol",
-    "Port",
-    "ServiceTemplate",
-    "CidrBlock",
-    "Ipv6CidrBlock",
-    "SecurityGroupId",
-    "AddressTemplate",
-    "Action",
-    "PolicyDescription",
-)
+# The documented order; ModifyTime (when the rule last changed) goes with the other fields after it.
+_FIELD_ORDER = tuple(name for name in POLICY_FIELDS if name != "ModifyTime")
 
 
 def _ordered(fields: dict[str, Any]) -> dict[str, Any]:

@@ -33,12 +33,14 @@ from rules.iptables_eval import IptablesDecision, evaluate_iptables
 from rules.lookups import Lookups, parse_lookups
 from rules.network_acl import NetworkAcl, NetworkAclDecision, evaluate_network_acl, parse_network_acl
 from rules.policies import Policy, SecurityGroup
+from rules.policy_reader import POLICY_FIELDS
 from rules.ports import PortAdvisor
 from rules.request import MAX_GROUPS, MAX_IPTABLES_CHARS, EvaluateInput, parse_evaluate_body
 
 __all__ = [
     "MAX_GROUPS",
     "MAX_IPTABLES_CHARS",
+    "POLICY_FIELDS",
     "RECYCLE_BIN_STATES",
     "AddressSet",
     "Blocker",

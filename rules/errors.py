@@ -24,7 +24,7 @@ def json_text(value: object) -> str:
         return repr(value)[:80]
 
 
-def whole_number(value: object) -> object:
+def whole_number(value: T) -> T | int:
     """``value``, with a JSON number of integral value as an ``int``: ``2.0`` is ``2``, as JSON
     Schema (and so the API's document) reads it. Anything else is returned as it is (``true``
     included: a boolean is not a number here).
@@ -32,7 +32,7 @@ def whole_number(value: object) -> object:
     The request is read as decoded, without a walk over it first (1,000 policies: 0.4 ms); each
     field that takes a whole number reads it through this.
     """
-    if value.__class__ is float and value.is_integer():
+    if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 

@@ -57,21 +57,21 @@ from rules.services import (
 Read = tuple[Action, int | None, RuleProtocol | None, PortSpec, str | None, int, str | None, int, int]
 SOURCE_CIDR, SOURCE_GROUP, SOURCE_TEMPLATE = 0, 1, 2
 
-KNOWN_FIELDS = frozenset(
-    {
-        "PolicyIndex",
-        "Protocol",
-        "Port",
-        "ServiceTemplate",
-        "CidrBlock",
-        "Ipv6CidrBlock",
-        "SecurityGroupId",
-        "AddressTemplate",
-        "Action",
-        "PolicyDescription",
-        "ModifyTime",
-    }
+# A SecurityGroupPolicy's fields, in the order Tencent's documentation lists them.
+POLICY_FIELDS = (
+    "PolicyIndex",
+    "Protocol",
+    "Port",
+    "ServiceTemplate",
+    "CidrBlock",
+    "Ipv6CidrBlock",
+    "SecurityGroupId",
+    "AddressTemplate",
+    "Action",
+    "PolicyDescription",
+    "ModifyTime",
 )
+KNOWN_FIELDS = frozenset(POLICY_FIELDS)
 _BY_LOWER = {name.lower(): name for name in KNOWN_FIELDS}
 _ACTIONS: dict[str, Action] = {
     "ACCEPT": "ACCEPT",
