@@ -30,6 +30,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
+from components.tokenizer import TOKENIZED_CHARS
 from contract.pastes import paste_format
 
 DEFAULT_INTENT = "report_problem"
@@ -58,7 +59,9 @@ class PasteIntentOverride(GraphComponent, IntentClassifier):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
-            if paste_format(message.get(TEXT)) is not None:
+            # A long paste was found already by the tokenizer, which marks it (TOKENIZED_CHARS):
+            # the shape test is not run on it twice.
+            if message.get(TOKENIZED_CHARS) is not None or paste_format(message.get(TEXT)) is not None:
                 self.override(message)
         return messages
 
