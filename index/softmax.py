@@ -1,9 +1,10 @@
 """Multinomial logistic regression, fitted exactly with numpy (L-BFGS), for small data sets.
 
-The entry classifier (``index/classifier.py``) has a few hundred training phrasings and a
-few thousand features. With an L2 penalty the optimal weights lie in the span of the
-training rows, so the fit works on the rows' coordinates in that span (one SVD) instead
-of on every feature: a few hundred unknowns per class, converged in about a second.
+The entry classifier (``index/classifier.py``) has about 1,600 training phrasings and 5,600
+features. With an L2 penalty the optimal weights lie in the span of the training rows, so
+the fit works on the rows' coordinates in that span (one eigen-decomposition of their Gram
+matrix) instead of on every feature: one unknown per row and class, converged in about a
+second.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ import numpy as np
 import numpy.typing as npt
 
 Array = npt.NDArray[np.float64]
+# Directions of the rows' span whose squared singular value is below this share of the
+# largest are left out: the Gram matrix resolves no finer (double precision), and a
+# direction that weak moves no logit.
+GRAM_RANK_TOLERANCE = 1e-12
 Objective = Callable[[Array], tuple[float, Array]]
 
 
@@ -43,9 +48,15 @@ def fit_softmax(
         raise ValueError(f"labels must lie in [0, {classes})")
     if l2 <= 0:
         raise ValueError(f"l2 must be positive (it makes the problem strictly convex), got {l2}")
-    u, s, vt = np.linalg.svd(features, full_matrices=False)
-    keep = s > 1e-10 * s[0]
-    coords = u[:, keep] * s[keep]  # rows in the span of the training data
+    # The rows' coordinates in an orthonormal basis of their span, from the eigenvectors of
+    # the rows' Gram matrix (X X^T = U S^2 U^T, so X = U S V^T with V = X^T U / S): with a
+    # few thousand rows and more features than rows this is several times faster than an
+    # SVD of X itself (0.6 s against 4.4 s for the classifier's 1,600 x 5,600 at build).
+    eigenvalues, eigenvectors = np.linalg.eigh(features @ features.T)
+    keep = eigenvalues > GRAM_RANK_TOLERANCE * max(float(eigenvalues.max()), 0.0)
+    scale = np.sqrt(eigenvalues[keep])
+    coords = eigenvectors[:, keep] * scale  # rows in the span of the training data
+    basis = (features.T @ eigenvectors[:, keep]) / scale  # that span's orthonormal basis, one column a direction
     k = coords.shape[1]
     onehot = np.eye(classes)[labels]
 
@@ -58,7 +69,7 @@ def fit_softmax(
 
     theta = _lbfgs(loss_and_gradient, np.zeros(k * classes + classes), max_iter, tol)
     weights, bias = theta[: k * classes].reshape(k, classes), theta[k * classes :]
-    return vt[keep].T @ weights, bias
+    return basis @ weights, bias
 
 
 def _lbfgs(fun: Objective, theta: Array, max_iter: int, tol: float, memory: int = 10) -> Array:

@@ -30,6 +30,20 @@ def test_the_fit_is_the_optimum() -> None:
     assert np.abs(residual.sum(axis=0)).max() < 1e-5
 
 
+def test_the_fit_is_the_optimum_with_more_features_than_rows() -> None:
+    """The entry classifier's case: a few rows, many sparse features (n-grams), the optimum still exact."""
+    rng = np.random.default_rng(11)
+    labels = np.repeat(np.arange(4), 8)
+    features = rng.normal(size=(32, 300)) * (rng.random((32, 300)) < 0.05)
+    features[:, :4] += np.eye(4)[labels]
+    l2 = 1e-3
+    weights, bias = fit_softmax(features, labels, 4, l2)
+    probs = softmax(features @ weights + bias)
+    residual = (probs - np.eye(4)[labels]) / len(labels)
+    assert np.abs(features.T @ residual + l2 * weights).max() < 1e-5
+    assert np.abs(residual.sum(axis=0)).max() < 1e-5
+
+
 def test_the_fit_is_deterministic() -> None:
     features, labels = _toy()
     first, second = fit_softmax(features, labels, 3, 1e-3), fit_softmax(features, labels, 3, 1e-3)
