@@ -5,8 +5,10 @@ from all of them at once, what tells one entry from its neighbours and from the
 near-misses the desk does not cover: a multinomial logistic regression over the question's
 embedding and its character n-gram TF-IDF vector (both unit length), trained at index
 build time on every entry's question, curated alternates and translated questions, with
-the curated out-of-scope phrasings as one more class ("none of these", ``NONE``). Nothing
-of the development or evaluation sets is used to train it.
+the curated out-of-scope phrasings as one more class ("none of these", ``NONE``), and on
+the development queries, cross-fitted so that confidence is still calibrated on queries
+the classifier has not seen (``index/development.py``). Nothing of the evaluation set is
+used to train it.
 
 How it is used, and the development-set figures behind it: ``index/retriever.py``.
 """
@@ -28,7 +30,7 @@ from index.lexical import char_ngrams
 from index.softmax import fit_softmax, softmax
 
 NONE = OUT_OF_SCOPE  # the class of the out-of-scope phrasings
-TRAINING_KINDS = frozenset(("question", "alternate", "translated_question", "out_of_scope"))
+TRAINING_KINDS = frozenset(("question", "alternate", "translated_question", "out_of_scope", "development_query"))
 # The L2 penalty: on the development set (5-fold cross-validation) answered-right was flat
 # from 3e-5 to 3e-4 and fell at 1e-3 (the classifier then under-fits the alternates).
 L2 = 1e-4

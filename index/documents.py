@@ -10,7 +10,9 @@ from knowledge import Entry, KnowledgeBase
 from knowledge.models import normalize_question
 from knowledge.translations import Translation
 
-DocumentKind = Literal["question", "alternate", "answer", "translated_question", "translated_answer", "out_of_scope"]
+DocumentKind = Literal[
+    "question", "alternate", "answer", "translated_question", "translated_answer", "out_of_scope", "development_query"
+]
 OUT_OF_SCOPE = ""  # entry_id of out-of-scope phrasings: they lead to no entry
 # Kinds the lexical signal leaves out: they are scored by embedding only (see index/retriever.py).
 EMBEDDING_ONLY: frozenset[DocumentKind] = frozenset(("translated_question", "translated_answer"))
@@ -21,7 +23,8 @@ _MARKUP = re.compile(r"(\*\*|__|`|^\s*[-*]\s+|^\s*\d+\.\s+|^\s*\|[\s\-|:]*\|\s*$
 
 @dataclass(frozen=True)
 class Document:
-    """One embedded text and the entry it leads to."""
+    """One embedded text and the entry it leads to. (A ``development_query`` is never indexed:
+    it only trains the entry classifier, see ``index/development.py``.)"""
 
     entry_id: str
     kind: DocumentKind

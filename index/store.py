@@ -20,22 +20,23 @@ from typing import Any
 
 import numpy as np
 
-from index.calibration import Calibration, CalibrationSample, calibrate
-from index.classifier import EntryClassifier, train_classifier
+from index.calibration import Calibration, calibrate
+from index.classifier import EntryClassifier
+from index.development import development_queries, fit_with_development
 from index.documents import OUT_OF_SCOPE, Document, knowledge_documents
 from index.embedders import Embedder
 from index.errors import IndexNotBuiltError, RetrievalError, StaleIndexError
-from index.labelled import load_labelled
-from index.retriever import Retriever, features
+from index.retriever import Retriever
 from index.vector_index import INDEX_KINDS, FaissIndex, VectorIndex
 from knowledge import KnowledgeBase
 
-FORMAT_VERSION = 5  # 5: the entry classifier (classifier.npz, its checksum), eight calibration features
+# 5: the entry classifier (classifier.npz, its checksum), eight calibration features;
+# 6: the classifier also learns from the development queries (index/development.py)
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 VECTORS = "faiss.index"  # the vectors file, whatever the index kind (the name predates other kinds)
 DOCUMENTS = "documents.json"
 CLASSIFIER = "classifier.npz"
-CALIBRATION_SET = "calibration.jsonl"
 
 Progress = Callable[[int, int], None]
 
@@ -81,25 +82,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def calibration_samples(retriever: Retriever, kb: KnowledgeBase) -> list[CalibrationSample]:
-    """Run the knowledge folder's calibration queries through ``retriever``.
-
-    Queries that retrieval declines before ranking (about another provider's cloud) are
-    left out: the confidence model never sees them.
-    """
-    path = kb.directory / CALIBRATION_SET
-    if not path.exists():
-        return []
-    samples = []
-    for q in load_labelled(path, {e.id for e in kb.entries}):
-        if retriever.declines(q.query) is not None:
-            continue
-        ranking = retriever.rank(q.query, 2)
-        top_id = ranking.candidates[0].entry.id
-        samples.append(CalibrationSample(features(ranking), q.expected is not None, top_id == q.expected, q.lang))
-    return samples
-
-
 def build_index(
     kb: KnowledgeBase,
     embedder: Embedder,
@@ -108,23 +90,31 @@ def build_index(
     batch_size: int = 32,
     index_type: type[VectorIndex] = FaissIndex,
 ) -> Retriever:
-    """Embed every document, train the entry classifier, calibrate, and write the index
-    atomically to ``directory``."""
+    """Embed every document and development query, train the entry classifier (on both,
+    cross-fitted: ``index/development.py``), calibrate, and write the index atomically to
+    ``directory``. ``progress`` counts the texts embedded."""
     documents = knowledge_documents(kb)
-    index: VectorIndex = index_type(embedder.dimension)
+    queries = development_queries(kb)
+    texts = [d.text for d in documents] + [q.query for q in queries]
     batches = []
-    for start in range(0, len(documents), batch_size):
-        batch = documents[start : start + batch_size]
-        batches.append(embedder.encode([d.text for d in batch]))
-        index.add(batches[-1])
+    for start in range(0, len(texts), batch_size):
+        batches.append(embedder.encode(texts[start : start + batch_size]))
         if progress:
-            progress(min(start + batch_size, len(documents)), len(documents))
-    vectors = np.concatenate(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
-    classifier = train_classifier(documents, vectors, [e.id for e in kb.entries])
-    retriever = Retriever(kb, embedder, index, documents, classifier, None)
-    samples = calibration_samples(retriever, kb)
+            progress(min(start + batch_size, len(texts)), len(texts))
+    embedded = np.concatenate(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+    vectors, query_vectors = embedded[: len(documents)], embedded[len(documents) :]
+    index: VectorIndex = index_type(embedder.dimension)
+    index.add(vectors)
+    classifier, samples = fit_with_development(
+        lambda c: Retriever(kb, embedder, index, documents, c, None),
+        [e.id for e in kb.entries],
+        documents,
+        vectors,
+        queries,
+        query_vectors,
+    )
     calibration = calibrate(samples) if samples else None
-    retriever.calibration = calibration
+    retriever = Retriever(kb, embedder, index, documents, classifier, calibration)
 
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index.calibration import CalibrationSample
-from index.crossval import cross_validate
+from index.crossval import calibration_judge, cross_validate
 
 
 def _samples() -> list[CalibrationSample]:
@@ -19,7 +19,9 @@ def _samples() -> list[CalibrationSample]:
 
 
 def test_a_separable_set_is_answered_right_and_declined_right() -> None:
-    figures = cross_validate(_samples(), folds=4, shuffles=3)
+    samples = _samples()
+    langs, in_scope = [s.lang for s in samples], [s.in_scope for s in samples]
+    figures = cross_validate(langs, in_scope, calibration_judge(samples), folds=4, shuffles=3)
     assert set(figures) == {"zh", "en"}
     for f in figures.values():
         assert (f.in_scope, f.out_of_scope) == (24, 8)
@@ -29,4 +31,5 @@ def test_a_separable_set_is_answered_right_and_declined_right() -> None:
 
 def test_too_few_samples_for_the_folds() -> None:
     with pytest.raises(ValueError, match="cannot make 5 folds"):
-        cross_validate(_samples()[:3], folds=5)
+        samples = _samples()[:3]
+        cross_validate([s.lang for s in samples], [s.in_scope for s in samples], calibration_judge(samples), folds=5)

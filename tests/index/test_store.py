@@ -85,13 +85,21 @@ def test_a_missing_or_changed_classifier_is_detected(
         open_index(kb, embedder, copy)
 
 
-def test_an_index_of_the_previous_format_is_stale(built: Path, kb: Any, embedder: Any, tmp_path: Path) -> None:
-    """Format 4 had no entry classifier: it is rebuilt, never served with seven of eight features."""
+@pytest.mark.parametrize(
+    ("version", "drop"),
+    [
+        (4, ("classifier_sha256",)),  # no entry classifier: never served with seven of eight features
+        (5, ()),  # the classifier learned the knowledge's phrasings alone, not the development queries
+    ],
+)
+def test_an_index_of_a_previous_format_is_stale(
+    built: Path, kb: Any, embedder: Any, tmp_path: Path, version: int, drop: tuple[str, ...]
+) -> None:
     copy = _copy(built, tmp_path)
     manifest = json.loads((copy / "manifest.json").read_text())
-    del manifest["classifier_sha256"]
-    (copy / "manifest.json").write_text(json.dumps({**manifest, "format_version": 4}))
-    with pytest.raises(StaleIndexError, match="format 4, expected 5"):
+    manifest = {k: v for k, v in manifest.items() if k not in drop}
+    (copy / "manifest.json").write_text(json.dumps({**manifest, "format_version": version}))
+    with pytest.raises(StaleIndexError, match=f"format {version}, expected 6"):
         open_index(kb, embedder, copy)
 
 
