@@ -118,7 +118,9 @@ def run_bench(console: Console, requests: int = 2000, concurrency: int = 8) -> N
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    table = Table("measure", "value", title=f"/v1/answer over HTTP (helpdesk serve, {get_settings().workers} workers)")
+    workers = get_settings().workers
+    title = f"/v1/answer over HTTP (helpdesk serve, {workers} worker{'' if workers == 1 else 's'})"
+    table = Table("measure", "value", title=title)
     table.add_row("cold start (process start → /readyz 200)", f"{cold_start:.2f} s")
     table.add_row("1 client: p50 / p99 latency", f"{statistics.median(one):.2f} / {percentile(one, 99):.2f} ms")
     table.add_row("1 client: throughput", f"{1000 / statistics.mean(one):.0f} req/s")
