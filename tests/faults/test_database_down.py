@@ -48,8 +48,10 @@ def proxy(schema_url: str) -> Iterator[CuttableProxy]:
     p.down()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def procs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Procs]:
+    """One test's processes, stopped when it ends: the next test's app must not share the
+    schema, the proxy or the migration lock with processes it did not start."""
     from tests.stack import run_bot_sh
 
     assert run_bot_sh("train").returncode == 0
