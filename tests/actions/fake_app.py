@@ -97,6 +97,21 @@ class FakeApp:
 
 
 @asynccontextmanager
+async def listening(routes: web.Application) -> AsyncIterator[str]:
+    """``routes`` served on a free port of 127.0.0.1 until the block ends; yields its base URL."""
+    runner = web.AppRunner(routes)
+    await runner.setup()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock).start()
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+@asynccontextmanager
 async def serve(app: FakeApp) -> AsyncIterator[FakeApp]:
     """``app`` listening on a free port of 127.0.0.1 (``app.url``) until the block ends."""
     routes = web.Application()
@@ -105,15 +120,6 @@ async def serve(app: FakeApp) -> AsyncIterator[FakeApp]:
     routes.router.add_post("/v1/answer", app._answer)
     routes.router.add_get("/v1/faq/{faq_id}/text", app._faq_text)
     routes.router.add_get("/v1/ports/{protocol}/{port}", app._port)
-    runner = web.AppRunner(routes)
-    await runner.setup()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    site = web.SockSite(runner, sock)
-    await site.start()
-    app.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
+    async with listening(routes) as url:
+        app.url = url
         yield app
-    finally:
-        await runner.cleanup()
-        sock.close()

@@ -5,7 +5,6 @@ the hand-off only."""
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +13,7 @@ import aiohttp
 from aiohttp import web
 
 from actions.api_client import HelpdeskApi, shared_session
+from tests.actions.fake_app import listening
 
 
 class Recorder:
@@ -47,16 +47,8 @@ async def serving(recorder: Recorder) -> AsyncIterator[str]:
     routes.router.add_get("/v1/ports/{protocol}/{port}", recorder.port)
     routes.router.add_post("/v1/answer", recorder.answer)
     routes.router.add_post("/v1/handoffs", recorder.handoff)
-    runner = web.AppRunner(routes)
-    await runner.setup()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    await web.SockSite(runner, sock).start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        await runner.cleanup()
-        sock.close()
+    async with listening(routes) as url:
+        yield url
 
 
 def test_calls_reuse_the_loops_session_and_its_connection_and_the_loop_closes_it() -> None:
