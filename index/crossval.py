@@ -94,12 +94,9 @@ def calibration_judge(samples: Sequence[CalibrationSample]) -> Judge:
 
 
 def main() -> None:  # pragma: no cover - a command-line report over the real model
-    from index.classifier import EntryClassifier
-    from index.development import development_queries, fit_with_development, sample
-    from index.documents import knowledge_documents
+    from index.development import sample
     from index.embedders import DEFAULT_MODEL, make_embedder
-    from index.retriever import Retriever
-    from index.vector_index import FaissIndex
+    from index.store import embed_knowledge
     from knowledge import load_knowledge
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -107,25 +104,13 @@ def main() -> None:  # pragma: no cover - a command-line report over the real mo
     parser.add_argument("--shuffles", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    kb = load_knowledge()
-    embedder = make_embedder(DEFAULT_MODEL, args.threads)
-    documents = knowledge_documents(kb)
-    queries = development_queries(kb)
-    vectors = embedder.encode([d.text for d in documents])
-    query_vectors = embedder.encode([q.query for q in queries])
-    index = FaissIndex(embedder.dimension)
-    index.add(vectors)
-    entry_ids = [e.id for e in kb.entries]
-
-    def retriever_with(classifier: EntryClassifier) -> Retriever:
-        return Retriever(kb, embedder, index, documents, classifier, None)
+    embedded = embed_knowledge(load_knowledge(), make_embedder(DEFAULT_MODEL, args.threads))
+    queries, query_vectors = embedded.queries, embedded.query_vectors
 
     def judge(kept: Indices, held_out: Indices) -> tuple[Flags, Flags]:
-        classifier, samples = fit_with_development(
-            retriever_with, entry_ids, documents, vectors, [queries[i] for i in kept], query_vectors[kept]
-        )
+        classifier, samples = embedded.fit([queries[i] for i in kept], query_vectors[kept])
         model = calibrate(samples)
-        scorer = retriever_with(classifier)
+        scorer = embedded.retriever_with(classifier)
         judged = [sample(scorer, queries[i], query_vectors[i]) for i in held_out]
         confident = [model.probability(s.features) >= model.threshold for s in judged]
         return np.array(confident, dtype=bool), np.array([s.top_correct for s in judged], dtype=bool)

@@ -13,19 +13,21 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from index.calibration import Calibration, calibrate
+from index.calibration import Calibration, CalibrationSample, calibrate
 from index.classifier import EntryClassifier
 from index.development import development_queries, fit_with_development
 from index.documents import OUT_OF_SCOPE, Document, knowledge_documents
 from index.embedders import Embedder
 from index.errors import IndexNotBuiltError, RetrievalError, StaleIndexError
+from index.labelled import LabelledQuery
 from index.retriever import Retriever
 from index.vector_index import INDEX_KINDS, FaissIndex, VectorIndex
 from knowledge import KnowledgeBase
@@ -82,6 +84,57 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Embedded:
+    """The knowledge's documents and the development queries, embedded, and the documents'
+    vector index: everything an index build fits its classifier and confidence on."""
+
+    kb: KnowledgeBase
+    embedder: Embedder
+    documents: list[Document]
+    vectors: npt.NDArray[np.float32]
+    queries: list[LabelledQuery]
+    query_vectors: npt.NDArray[np.float32]
+    index: VectorIndex
+
+    def retriever_with(self, classifier: EntryClassifier, calibration: Calibration | None = None) -> Retriever:
+        """A retriever over this index with ``classifier`` (and ``calibration``)."""
+        return Retriever(self.kb, self.embedder, self.index, self.documents, classifier, calibration)
+
+    def fit(
+        self, queries: Sequence[LabelledQuery], query_vectors: npt.NDArray[np.float32]
+    ) -> tuple[EntryClassifier, list[CalibrationSample]]:
+        """The classifier trained on the documents and ``queries`` (some or all of the
+        development queries), and the queries' cross-fitted calibration samples."""
+        entry_ids = [e.id for e in self.kb.entries]
+        return fit_with_development(
+            self.retriever_with, entry_ids, self.documents, self.vectors, queries, query_vectors
+        )
+
+
+def embed_knowledge(
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    batch_size: int = 32,
+    index_type: type[VectorIndex] = FaissIndex,
+) -> Embedded:
+    """Embed ``kb``'s documents and development queries in batches (``progress`` counts the
+    texts embedded) and index the documents' vectors."""
+    documents = knowledge_documents(kb)
+    queries = development_queries(kb)
+    texts = [d.text for d in documents] + [q.query for q in queries]
+    batches = []
+    for start in range(0, len(texts), batch_size):
+        batches.append(embedder.encode(texts[start : start + batch_size]))
+        if progress:
+            progress(min(start + batch_size, len(texts)), len(texts))
+    vectors = np.concatenate(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+    index: VectorIndex = index_type(embedder.dimension)
+    index.add(vectors[: len(documents)])
+    return Embedded(kb, embedder, documents, vectors[: len(documents)], queries, vectors[len(documents) :], index)
+
+
 def build_index(
     kb: KnowledgeBase,
     embedder: Embedder,
@@ -93,28 +146,11 @@ def build_index(
     """Embed every document and development query, train the entry classifier (on both,
     cross-fitted: ``index/development.py``), calibrate, and write the index atomically to
     ``directory``. ``progress`` counts the texts embedded."""
-    documents = knowledge_documents(kb)
-    queries = development_queries(kb)
-    texts = [d.text for d in documents] + [q.query for q in queries]
-    batches = []
-    for start in range(0, len(texts), batch_size):
-        batches.append(embedder.encode(texts[start : start + batch_size]))
-        if progress:
-            progress(min(start + batch_size, len(texts)), len(texts))
-    embedded = np.concatenate(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
-    vectors, query_vectors = embedded[: len(documents)], embedded[len(documents) :]
-    index: VectorIndex = index_type(embedder.dimension)
-    index.add(vectors)
-    classifier, samples = fit_with_development(
-        lambda c: Retriever(kb, embedder, index, documents, c, None),
-        [e.id for e in kb.entries],
-        documents,
-        vectors,
-        queries,
-        query_vectors,
-    )
+    embedded = embed_knowledge(kb, embedder, progress, batch_size, index_type)
+    documents, index = embedded.documents, embedded.index
+    classifier, samples = embedded.fit(embedded.queries, embedded.query_vectors)
     calibration = calibrate(samples) if samples else None
-    retriever = Retriever(kb, embedder, index, documents, classifier, calibration)
+    retriever = embedded.retriever_with(classifier, calibration)
 
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".index-", dir=directory.parent))
